@@ -1,0 +1,11 @@
+# Writes OUT: a C++ file holding every DIR/*.sql as (name, text), sorted by name.
+file(GLOB files ${DIR}/*.sql)
+list(SORT files)
+set(body "// Generated from migrations/*.sql; do not edit.\n#include \"core/store/migrations.h\"\nnamespace dispatch::store {\nconst std::vector<Migration>& embeddedMigrations() {\n  static const std::vector<Migration> m = {\n")
+foreach(f ${files})
+  get_filename_component(name ${f} NAME)
+  file(READ ${f} text)
+  string(APPEND body "    {\"${name}\", R\"dispatchsql(${text})dispatchsql\"},\n")
+endforeach()
+string(APPEND body "  };\n  return m;\n}\n}  // namespace dispatch::store\n")
+file(WRITE ${OUT} "${body}")

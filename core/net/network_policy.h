@@ -1,0 +1,57 @@
+// The SSRF guard: which URLs and resolved addresses outbound deliveries may reach.
+// Pure functions (no DNS) except resolveChecked().
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/util/status.h"
+
+namespace dispatch::net {
+
+struct NetworkPolicy {
+  bool allowHttp = false;             // Default: false (https only)
+  bool allowPrivateNetworks = false;  // Default: false (public unicast addresses only)
+};
+
+struct IpAddr {
+  int family = 4;                  // 4 or 6
+  std::array<uint8_t, 16> bytes{};  // v4 uses the first 4
+  std::string toString() const;
+};
+
+struct ParsedUrl {
+  std::string scheme;  // "http" or "https" (lower-cased)
+  std::string host;    // without brackets; lower-cased
+  int port = 0;        // explicit or the scheme's default
+  std::string target;  // path + query, at least "/"
+  std::string hostHeader;  // host[:port] as sent in Host
+};
+
+// Parses an absolute http(s) URL. Rejects userinfo, fragments-only, empty hosts, bad ports,
+// whitespace and control characters. kInvalid with a short reason.
+Result<ParsedUrl> parseUrl(std::string_view url);
+
+// Parses a host that is an IP literal, with every spelling inet_aton accepts for IPv4
+// (`2130706433`, `0x7f.1`, `0177.0.0.1`) and bracketless IPv6. nullopt for names.
+std::optional<IpAddr> parseIpLiteral(std::string_view host);
+
+// True when the address is not public unicast: loopback, private (RFC 1918), CGNAT,
+// link-local (incl. 169.254.169.254), unspecified, multicast, broadcast, reserved,
+// documentation, benchmarking, IPv6 ULA/link-local/site-local, and IPv4-mapped,
+// IPv4-compatible, NAT64 and 6to4 forms of any blocked IPv4 address.
+bool isBlockedAddress(const IpAddr& addr);
+
+// Checks what can be checked without DNS: scheme against allowHttp, and an IP-literal
+// host (or `localhost`) against allowPrivateNetworks. kBlocked with a reason, or
+// kInvalid for a malformed URL.
+Status checkUrl(std::string_view url, const NetworkPolicy& policy);
+
+// Resolves `host` (DNS or literal) and returns the first address, checked against the
+// policy. kBlocked when it is not allowed; kUnavailable when resolution fails.
+Result<IpAddr> resolveChecked(const std::string& host, const NetworkPolicy& policy);
+
+}  // namespace dispatch::net
