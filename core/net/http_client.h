@@ -17,6 +17,8 @@ namespace dispatch::net {
 struct HttpRequest {
   std::string method = "POST";
   std::string url;
+  // Host, Content-Length, Transfer-Encoding and Connection are the client's; caller values
+  // for them are ignored. A name that is not a token or a value with CR/LF → kInvalidUrl.
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   int64_t timeoutMs = 15'000;        // connect + send + full response
@@ -24,6 +26,7 @@ struct HttpRequest {
 };
 
 struct HttpResponse {
+  // kInvalidUrl also covers a malformed request header; kNetwork covers DNS failures.
   enum class Error { kNone, kTimeout, kNetwork, kBlocked, kInvalidUrl };
   Error error = Error::kNone;
   std::string errorText;  // e.g. "timeout after 500ms", "connection refused"; empty if none
@@ -44,6 +47,7 @@ struct ClientOptions {
 // Thread-safe. Owns its pools; destroy after every caller has returned.
 class HttpClient {
  public:
+  // Throws std::runtime_error when caFile is set but cannot be loaded (a config error).
   explicit HttpClient(ClientOptions options);
   ~HttpClient();
   HttpClient(const HttpClient&) = delete;

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -46,7 +47,8 @@ class Value {
   const Value* find(std::string_view key) const;
 
   // Dot-path lookup: `a.b.c`, array indices as numbers (`items.0.type`). nullptr if any
-  // step is missing or of the wrong type.
+  // step is missing or of the wrong type. On an object every step is a key (so `0` is the
+  // key "0"); on an array it must be a canonical index. An empty path is the value itself.
   const Value* at(std::string_view dotPath) const;
 
   // The value as text for event types: strings → decoded text; numbers, booleans →
@@ -93,7 +95,18 @@ class Writer {
   Writer& key(std::string_view k);
   Writer& string(std::string_view s);
   Writer& number(int64_t n);
-  Writer& number(double d);
+  Writer& number(double d);  // NaN and infinities are written as null
+  // Any other integer type (int, size_t, ...): without this, number(1) would be ambiguous
+  // between the two overloads above.
+  template <class T>
+    requires(std::is_integral_v<T> && !std::is_same_v<T, bool>)
+  Writer& number(T n) {
+    if constexpr (std::is_signed_v<T>) {
+      return number(static_cast<int64_t>(n));
+    } else {
+      return unsignedNumber(static_cast<uint64_t>(n));
+    }
+  }
   Writer& boolean(bool b);
   Writer& null();
   // Appends already-serialised JSON (e.g. a stored payload) as one value.
@@ -107,6 +120,7 @@ class Writer {
 
  private:
   void comma();
+  Writer& unsignedNumber(uint64_t n);
   std::string out_;
   std::vector<bool> first_;  // per open container: no element written yet
   bool afterKey_ = false;

@@ -1,0 +1,364 @@
+// `projects:` → ProjectConfig: sources (with signature-preset defaults from
+// contracts/signatures.md), destinations (unknown scalar keys are plugin options) and links.
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "core/config/config_sections.h"
+
+namespace dispatch::config::internal {
+namespace {
+
+constexpr const char kSlugRule[] = "must match [a-z0-9][a-z0-9_-]{0,62}";
+constexpr const char kPresetList[] =
+    "hmac, github, stripe, shopify, slack, standard-webhooks, api-key, none";
+
+// Names taken so far across all projects (slugs are global: they are URL paths).
+struct Registry {
+  std::set<std::string> projectNames;
+  std::map<std::string, std::string> slugs;  // slug → key path of its first use
+};
+
+// What a `verify:` map spelled out, for checks that need the whole source.
+struct VerifySeen {
+  std::optional<Field> node, preset, secret, tolerance;
+  bool presetValid = true;
+};
+
+bool isPreset(const std::string& s) {
+  static const std::set<std::string> kPresets = {
+      "hmac", "github", "stripe", "shopify", "slack", "standard-webhooks", "api-key", "none"};
+  return kPresets.count(s) > 0;
+}
+
+bool isHeaderPrefix(const std::string& s) {
+  if (s.empty() || s.size() > 32) return false;
+  return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isalnum(c) || c == '-'; });
+}
+
+// A header name (request header we read, or one we send).
+std::optional<std::string> headerName(Reader& r, const Field& f) {
+  auto v = r.nonEmptyString(f);
+  if (v && !isHeaderName(*v)) {
+    r.error(f, "invalid header name");
+    return std::nullopt;
+  }
+  return v;
+}
+
+void readVerify(Reader& r, const Field& f, VerifyConfig& v, VerifySeen& seen) {
+  seen.node = f;
+  r.readMap(f, {
+      {"preset",
+       [&](const Field& x) {
+         seen.preset = x;
+         auto s = r.string(x);
+         seen.presetValid = s && isPreset(*s);
+         if (seen.presetValid) {
+           v.preset = *s;
+         } else if (s) {
+           r.error(x, std::string("must be one of ") + kPresetList);
+         }
+       }},
+      {"secret",
+       [&](const Field& x) {
+         seen.secret = x;
+         v.secrets = r.secretList(x, SecretCheck::kAny);
+       }},
+      {"tolerance",
+       [&](const Field& x) {
+         seen.tolerance = x;
+         set(v.toleranceMs, r.duration(x, true));
+       }},
+  });
+}
+
+// Cross-key rules of a source: verify vs allow_unsigned, secrets per preset, tolerance.
+void checkVerify(Reader& r, const Field& source, SourceConfig& s, const VerifySeen& seen) {
+  if (!seen.node) {
+    if (s.allowUnsigned) {
+      s.verify.preset = "none";
+    } else {
+      r.error(source.node.Mark(), source.childPath("verify"),
+              "required (or allow_unsigned: true for an unsigned test source)");
+    }
+    return;
+  }
+  if (!seen.presetValid) return;
+  const std::string& preset = s.verify.preset;
+  const Field& at = seen.preset ? *seen.preset : *seen.node;
+  if (preset == "none" && !s.allowUnsigned) {
+    r.error(at, "preset none requires allow_unsigned: true on the source");
+  }
+  const bool keyless = preset == "none" || preset == "api-key";
+  if (!keyless && s.verify.secrets.empty()) {
+    const Field& where = seen.secret ? *seen.secret : *seen.node;
+    r.error(where.node.Mark(), seen.node->childPath("secret"), "required for preset " + preset);
+  }
+  if (keyless && !s.verify.secrets.empty()) r.error(*seen.secret, "not used by preset " + preset);
+  const bool hasWindow = preset == "stripe" || preset == "slack" || preset == "standard-webhooks";
+  if (seen.tolerance && !hasWindow) {
+    r.error(*seen.tolerance, "only valid for presets stripe, slack, standard-webhooks");
+  }
+}
+
+// Where each preset's sender puts its event type and delivery id (contracts/signatures.md).
+void applyPresetDefaults(SourceConfig& s, bool eventTypeGiven, bool idempotencyGiven) {
+  const std::string& p = s.verify.preset;
+  if (!eventTypeGiven) {
+    if (p == "github") s.eventType.header = "X-GitHub-Event";
+    if (p == "stripe") s.eventType.path = "type";
+    if (p == "shopify") s.eventType.header = "X-Shopify-Topic";
+  }
+  if (!idempotencyGiven) {
+    if (p == "github") s.idempotencyHeader = "X-GitHub-Delivery";
+    if (p == "shopify") s.idempotencyHeader = "X-Shopify-Webhook-Id";
+    if (p == "standard-webhooks") s.idempotencyHeader = "webhook-id";
+  }
+}
+
+void readEventType(Reader& r, const Field& f, EventTypeConfig& e) {
+  const bool isMap = r.readMap(f, {
+      {"header", [&](const Field& x) { set(e.header, headerName(r, x)); }},
+      {"path", [&](const Field& x) { set(e.path, r.nonEmptyString(x)); }},
+  });
+  if (isMap && e.header.empty() == e.path.empty()) r.error(f, "needs exactly one of header or path");
+}
+
+void readSource(Reader& r, const Field& f, Registry& reg, SourceConfig& s) {
+  VerifySeen seen;
+  bool eventTypeGiven = false, idempotencyGiven = false;
+  r.readMap(f, {
+      {"slug",
+       [&](const Field& x) {
+         auto v = r.nonEmptyString(x);
+         if (!v) return;
+         s.slug = *v;
+         if (!isSlug(*v)) return r.error(x, kSlugRule);
+         auto [first, fresh] = reg.slugs.emplace(*v, x.path);
+         if (!fresh) r.error(x, "duplicate slug '" + *v + "' (first at " + first->second + ")");
+       },
+       true},
+      {"verify", [&](const Field& x) { readVerify(r, x, s.verify, seen); }},
+      {"allow_unsigned", [&](const Field& x) { set(s.allowUnsigned, r.boolean(x)); }},
+      {"event_type",
+       [&](const Field& x) {
+         eventTypeGiven = true;
+         readEventType(r, x, s.eventType);
+       }},
+      {"idempotency_header",
+       [&](const Field& x) {
+         idempotencyGiven = true;
+         set(s.idempotencyHeader, headerName(r, x));
+       }},
+  });
+  checkVerify(r, f, s, seen);
+  applyPresetDefaults(s, eventTypeGiven, idempotencyGiven);
+}
+
+// `50/s`, `10/m`, `600/h`, or a bare number (per second).
+std::optional<double> parseRate(const std::string& text) {
+  const size_t slash = text.find('/');
+  const std::string number = text.substr(0, slash);
+  const std::string unit = slash == std::string::npos ? "s" : text.substr(slash + 1);
+  const std::map<std::string, double> perSecond = {{"s", 1.0}, {"m", 60.0}, {"h", 3600.0}};
+  auto divisor = perSecond.find(unit);
+  if (number.empty() || divisor == perSecond.end()) return std::nullopt;
+  std::istringstream in(number);
+  double value = 0;
+  if (!(in >> value) || !in.eof() || !std::isfinite(value) || value <= 0) return std::nullopt;
+  return value / divisor->second;
+}
+
+void readHeaders(Reader& r, const Field& f, std::map<std::string, std::string>& out) {
+  r.readMap(f, {}, [&](const std::string& name, const Field& x) {
+    if (!isHeaderName(name)) return r.error(x, "invalid header name");
+    auto v = r.string(x);
+    if (!v) return;
+    if (v->find_first_of("\r\n") != std::string::npos) {
+      return r.error(x, "must not contain line breaks");
+    }
+    out[name] = *v;
+  });
+}
+
+void readDestination(Reader& r, const Field& f, std::set<std::string>& names,
+                     DestinationConfig& d) {
+  d.location = r.location(f.node);
+  const std::vector<Key> keys = {
+      {"name",
+       [&](const Field& x) {
+         set(d.name, r.nonEmptyString(x));
+         if (!d.name.empty() && !names.insert(d.name).second) {
+           r.error(x, "duplicate destination name '" + d.name + "'");
+         }
+       },
+       true},
+      {"type", [&](const Field& x) { set(d.type, r.nonEmptyString(x)); }, true},
+      {"url", [&](const Field& x) { set(d.url, r.string(x)); }},
+      {"events", [&](const Field& x) { set(d.events, r.stringList(x)); }},
+      {"headers", [&](const Field& x) { readHeaders(r, x, d.headers); }},
+      {"timeout", [&](const Field& x) { set(d.timeoutMs, r.duration(x, true)); }},
+      {"retry", [&](const Field& x) { readRetry(r, x, d.retry); }},
+      {"retry_on", [&](const Field& x) { readRetryOn(r, x, d.retry.retryOn); }},
+      {"rate_limit",
+       [&](const Field& x) {
+         auto v = r.string(x);
+         if (!v) return;
+         d.rateLimitPerSec = parseRate(*v);
+         if (!d.rateLimitPerSec) r.error(x, "must be a rate like 50/s or 10/m (or per second)");
+       }},
+      {"redact_response", [&](const Field& x) { set(d.redactResponse, r.boolean(x)); }},
+      {"secret", [&](const Field& x) { d.secrets = r.secretList(x, SecretCheck::kWhsec); }},
+  };
+  // Plugin-specific keys (template, path, …): the plugin validates them at startup.
+  r.readMap(f, keys, [&](const std::string& key, const Field& x) {
+    if (!x.node.IsNull() && !x.node.IsScalar()) return r.error(x, "plugin option must be a scalar");
+    set(d.options[key], r.string(x));
+  });
+}
+
+void readTransformFile(Reader& r, const Field& f, const std::string& baseDir, LinkConfig& l) {
+  auto name = r.nonEmptyString(f);
+  if (!name) return;
+  l.transformName = *name;
+  std::ifstream in(resolvePath(baseDir, *name), std::ios::binary);
+  std::ostringstream text;
+  if (in.is_open()) text << in.rdbuf();
+  if (!in.is_open() || in.bad() || text.str().empty()) {
+    return r.error(f, "cannot read file '" + *name + "'");
+  }
+  l.lua = text.str();
+}
+
+// A link's source/destination by name, which must belong to `names` (its own project).
+std::optional<std::string> readReference(Reader& r, const Field& f, const char* kind,
+                                         const std::set<std::string>& names) {
+  auto v = r.nonEmptyString(f);
+  if (v && !names.count(*v)) r.error(f, std::string("unknown ") + kind + " '" + *v + "'");
+  return v;
+}
+
+void readLink(Reader& r, const Field& f, const std::string& baseDir,
+              const std::set<std::string>& sources, const std::set<std::string>& destinations,
+              LinkConfig& l) {
+  l.location = r.location(f.node);
+  std::optional<Field> transform, lua;
+  r.readMap(f, {
+      {"source", [&](const Field& x) { set(l.source, readReference(r, x, "source", sources)); },
+       true},
+      {"destination",
+       [&](const Field& x) {
+         set(l.destination, readReference(r, x, "destination", destinations));
+       },
+       true},
+      {"events", [&](const Field& x) { set(l.events, r.stringList(x)); }},
+      {"transform",
+       [&](const Field& x) {
+         transform = x;
+         readTransformFile(r, x, baseDir, l);
+       }},
+      {"lua",
+       [&](const Field& x) {
+         lua = x;
+         set(l.lua, r.nonEmptyString(x));
+       }},
+  });
+  if (transform && lua) {
+    r.error(*lua, "cannot be combined with transform");
+  } else if (lua) {
+    l.transformName = "<inline>";
+  }
+}
+
+}  // namespace
+
+namespace {
+
+void readProjectParts(Reader& r, const std::string& baseDir, Registry& reg,
+                      const std::optional<Field>& sources, const std::optional<Field>& destinations,
+                      const std::optional<Field>& links, ProjectConfig& p) {
+  // Links are checked against the project's sources and destinations, whichever comes first
+  // in the file; names are recorded even when otherwise invalid to avoid follow-on errors.
+  std::set<std::string> slugs, destinationNames;
+  if (sources) {
+    r.forEachItem(*sources, [&](const Field& x) {
+      SourceConfig s;
+      readSource(r, x, reg, s);
+      slugs.insert(s.slug);
+      p.sources.push_back(std::move(s));
+    });
+  }
+  if (destinations) {
+    std::set<std::string> seen;
+    r.forEachItem(*destinations, [&](const Field& x) {
+      DestinationConfig d;
+      readDestination(r, x, seen, d);
+      destinationNames.insert(d.name);
+      p.destinations.push_back(std::move(d));
+    });
+  }
+  if (links) {
+    r.forEachItem(*links, [&](const Field& x) {
+      LinkConfig l;
+      readLink(r, x, baseDir, slugs, destinationNames, l);
+      p.links.push_back(std::move(l));
+    });
+  }
+}
+
+void readProject(Reader& r, const Field& f, const std::string& baseDir, Registry& reg,
+                 ProjectConfig& p) {
+  std::optional<Field> sources, destinations, links;
+  r.readMap(f, {
+      {"name",
+       [&](const Field& x) {
+         set(p.name, r.nonEmptyString(x));
+         if (p.name.empty()) return;
+         if (!isSlug(p.name)) return r.error(x, kSlugRule);
+         if (!reg.projectNames.insert(p.name).second) {
+           r.error(x, "duplicate project name '" + p.name + "'");
+         }
+       },
+       true},
+      {"header_prefix",
+       [&](const Field& x) {
+         auto v = r.string(x);
+         if (v && !isHeaderPrefix(*v)) return r.error(x, "must match [A-Za-z0-9-]{1,32}");
+         set(p.headerPrefix, v);
+       }},
+      {"signing_secret",
+       [&](const Field& x) {
+         const size_t errorsBefore = r.errors().size();
+         p.signingSecrets = r.secretList(x, SecretCheck::kWhsec);
+         // Every delivery is signed, so a project needs a key (an unset ${VAR:-} leaves none).
+         if (p.signingSecrets.empty() && r.errors().size() == errorsBefore) {
+           r.error(x, "needs at least one whsec_<base64> secret");
+         }
+       },
+       true},
+      {"retention", [&](const Field& x) { set(p.retentionMs, r.duration(x, true)); }},
+      {"encrypt_payloads", [&](const Field& x) { set(p.encryptPayloads, r.boolean(x)); }},
+      {"sources", [&](const Field& x) { sources = x; }},
+      {"destinations", [&](const Field& x) { destinations = x; }},
+      {"links", [&](const Field& x) { links = x; }},
+  });
+  readProjectParts(r, baseDir, reg, sources, destinations, links, p);
+}
+
+}  // namespace
+
+void readProjects(Reader& r, const Field& f, Config& config) {
+  Registry reg;
+  const bool isList = r.forEachItem(f, [&](const Field& x) {
+    ProjectConfig p;
+    readProject(r, x, config.baseDir, reg, p);
+    config.projects.push_back(std::move(p));
+  });
+  if (isList && config.projects.empty()) r.error(f, "at least one project is required");
+}
+
+}  // namespace dispatch::config::internal

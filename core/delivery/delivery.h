@@ -1,0 +1,75 @@
+// The one delivery state machine and the rows the engine moves through it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/util/time.h"
+
+namespace dispatch::delivery {
+
+// SCHEDULED → FIRING → SUCCESS · FIRING → FAILED (retry armed) → FIRING … · → DEAD ·
+// SCHEDULED → CANCELLED. SUCCESS, DEAD and CANCELLED are terminal.
+enum class State { kScheduled, kFiring, kSuccess, kFailed, kDead, kCancelled };
+
+const char* toString(State s);
+std::optional<State> parseState(std::string_view text);
+bool isTerminal(State s);
+
+enum class Kind : int { kJob = 1, kEvent = 2, kCallback = 3 };
+
+// One attempt in the log.
+struct Attempt {
+  std::string id;
+  int attempt = 0;
+  bool success = false;
+  std::optional<int64_t> responseCode;
+  std::optional<std::string> responseBody;
+  TimeMs firedAt = 0;
+  int64_t durationMs = 0;
+  std::optional<std::string> error;
+};
+
+// A delivery claimed by this node, with what a worker needs to perform one attempt.
+struct Claimed {
+  std::string id;
+  std::string projectId;
+  Kind kind = Kind::kJob;
+  std::optional<std::string> jobId;
+  std::optional<std::string> eventId;
+  std::optional<std::string> destination;
+  std::string url;
+  std::string messageId;
+  std::optional<std::string> body;  // stored body (events, callbacks)
+  int attemptsBefore = 0;           // attempts already recorded
+  int64_t leaseSeq = 0;             // fences our completion against a takeover
+  TimeMs dueAt = 0;
+  // Jobs: the fields the delivered body is built from at each attempt.
+  std::string title;
+  std::string payload;
+  std::optional<std::string> callbackUrl;
+};
+
+// What a worker reports back after one attempt.
+struct Completion {
+  std::string deliveryId;
+  int64_t leaseSeq = 0;
+  State next = State::kFailed;  // kSuccess, kFailed (retry at nextAttemptAt) or kDead
+  TimeMs nextAttemptAt = 0;
+  Attempt attempt;
+  std::optional<std::string> lastError;  // summary for the delivery row
+  // When set, a callback delivery created in the same transaction (jobs with callbackUrl).
+  struct Callback {
+    std::string id;
+    std::string projectId;
+    std::string jobId;
+    std::string url;
+    std::string body;
+  };
+  std::optional<Callback> callback;
+};
+
+}  // namespace dispatch::delivery

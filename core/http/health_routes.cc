@@ -1,0 +1,28 @@
+// /healthz and /readyz.
+#include "core/http/api.h"
+
+namespace dispatch::http {
+
+void addHealthRoutes(Router& router, ApiContext& ctx) {
+  auto ok = [](Request&) {
+    Response r;
+    r.contentType = "text/plain";
+    r.body = "ok";
+    return r;
+  };
+  router.add("GET", "/healthz", ok);
+  router.add("POST", "/healthz", ok);
+  router.add("GET", "/readyz", [&ctx](Request&) {
+    Response r;
+    r.contentType = "text/plain";
+    if (ctx.db.ping()) {
+      r.body = "ready";
+    } else {
+      r.status = 503;
+      r.body = "store unavailable";
+    }
+    return r;
+  });
+}
+
+}  // namespace dispatch::http

@@ -1,0 +1,122 @@
+// /api/v1/jobs: schedule, list, get, cancel.
+#include "core/http/api.h"
+#include "core/http/envelope.h"
+#include "core/jobs/job_json.h"
+#include "core/jobs/job_service.h"
+#include "core/util/uuid.h"
+
+namespace dispatch::http {
+namespace {
+
+// Parses a positive integer query parameter within [lo, hi]; nullopt → default.
+Result<int> intParam(const Request& req, const char* name, int dflt, int lo, int hi) {
+  auto v = req.queryParam(name);
+  if (!v) return dflt;
+  std::string msg = std::string(name) + " must be an integer between " + std::to_string(lo) +
+                    " and " + std::to_string(hi);
+  if (v->empty() || v->size() > 9) return Status(Code::kInvalid, msg);
+  for (char c : *v) {
+    if (c < '0' || c > '9') return Status(Code::kInvalid, msg);
+  }
+  int n = std::stoi(*v);
+  if (n < lo || n > hi) return Status(Code::kInvalid, msg);
+  return n;
+}
+
+Response schedule(Request& req, ApiContext& ctx) {
+  auto caller = authenticate(req, ctx);
+  if (!caller) return errorResponse(caller.status());
+  if (caller->admin) return envelope(400, "Jobs are created with a project API key");
+  if (auto r = requireJson(req)) return *r;
+  auto cfg = ctx.config();
+  jobs::JobService svc(ctx.db, *cfg, ctx.clock);
+  auto res = svc.schedule(caller->projectId, req.body, req.header("Idempotency-Key"));
+  if (!res) return errorResponse(res.status());
+  if (!res->created) return envelope(200, "Job already exists", jobs::jobJson(res->job, false, false));
+  ctx.notifyDue(res->job.fireAt);
+  return envelope(201, "Job scheduled successfully", jobs::jobJson(res->job, false, false));
+}
+
+Response list(Request& req, ApiContext& ctx) {
+  auto caller = authenticate(req, ctx);
+  if (!caller) return errorResponse(caller.status());
+  jobs::JobFilter f;
+  if (auto s = req.queryParam("status")) {
+    auto st = delivery::parseState(*s);
+    if (!st) {
+      return envelope(400, "status must be one of SCHEDULED, FIRING, SUCCESS, FAILED, DEAD, "
+                           "CANCELLED");
+    }
+    f.status = st;
+  }
+  auto page = intParam(req, "page", 1, 1, 1'000'000);
+  if (!page) return errorResponse(page.status());
+  auto limit = intParam(req, "limit", 20, 1, 100);
+  if (!limit) return errorResponse(limit.status());
+  f.page = *page;
+  f.limit = *limit;
+  auto pid = req.queryParam("projectId");
+  if (caller->admin) {
+    if (pid) {
+      if (!isUuid(*pid)) return envelope(400, "projectId must be a UUID");
+      f.projectId = *pid;
+    }
+  } else {
+    // A key sees its own project only; asking for another one shows nothing.
+    if (pid && *pid != caller->projectId) {
+      if (!isUuid(*pid)) return envelope(400, "projectId must be a UUID");
+      f.projectId = "00000000-0000-0000-0000-000000000000";
+    } else {
+      f.projectId = caller->projectId;
+    }
+  }
+  auto cfg = ctx.config();
+  auto res = store::JobStore(ctx.db).list(f);
+  if (!res) return errorResponse(res.status());
+  json::Writer w;
+  w.beginObject().key("jobs").beginArray();
+  for (const auto& j : res->jobs) jobs::writeJob(w, j, true, false);
+  w.endArray();
+  w.key("pagination").beginObject();
+  w.key("total").number(res->total);
+  w.key("page").number(static_cast<int64_t>(f.page));
+  w.key("limit").number(static_cast<int64_t>(f.limit));
+  w.key("totalPages").number((res->total + f.limit - 1) / f.limit);
+  w.endObject().endObject();
+  return envelope(200, "Jobs fetched successfully", w.str());
+}
+
+Response get(Request& req, ApiContext& ctx) {
+  auto caller = authenticate(req, ctx);
+  if (!caller) return errorResponse(caller.status());
+  std::optional<std::string> scope;
+  if (!caller->admin) scope = caller->projectId;
+  auto job = store::JobStore(ctx.db).get(req.params[0], scope);
+  if (!job) return errorResponse(job.status());
+  return envelope(200, "Job fetched successfully", jobs::jobJson(*job, true, true));
+}
+
+Response cancel(Request& req, ApiContext& ctx) {
+  auto caller = authenticate(req, ctx);
+  if (!caller) return errorResponse(caller.status());
+  std::string projectId = caller->projectId;
+  if (caller->admin) {
+    auto job = store::JobStore(ctx.db).get(req.params[0], std::nullopt);
+    if (!job) return errorResponse(job.status());
+    projectId = job->projectId;
+  }
+  Status st = store::JobStore(ctx.db).cancel(req.params[0], projectId);
+  if (!st) return errorResponse(st);
+  return envelope(200, "Job cancelled successfully");
+}
+
+}  // namespace
+
+void addJobRoutes(Router& router, ApiContext& ctx) {
+  router.add("POST", "/api/v1/jobs", [&ctx](Request& r) { return schedule(r, ctx); });
+  router.add("GET", "/api/v1/jobs", [&ctx](Request& r) { return list(r, ctx); });
+  router.add("GET", "/api/v1/jobs/{id}", [&ctx](Request& r) { return get(r, ctx); });
+  router.add("DELETE", "/api/v1/jobs/{id}", [&ctx](Request& r) { return cancel(r, ctx); });
+}
+
+}  // namespace dispatch::http

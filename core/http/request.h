@@ -1,0 +1,34 @@
+// The server's view of one HTTP exchange, independent of Poco so handlers stay testable.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace dispatch::http {
+
+struct Request {
+  std::string method;
+  std::string path;   // decoded path, no query
+  std::string query;  // raw query string (without '?')
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::vector<std::string> params;  // path parameters matched by the router, in order
+
+  // Case-insensitive header lookup (first match).
+  std::optional<std::string> header(std::string_view name) const;
+  // A query parameter, percent-decoded (first match).
+  std::optional<std::string> queryParam(std::string_view name) const;
+};
+
+struct Response {
+  int status = 200;
+  std::string contentType = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+  bool close = false;  // close the connection after answering (body not fully read)
+};
+
+}  // namespace dispatch::http

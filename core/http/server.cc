@@ -1,0 +1,145 @@
+// Poco glue: converts Poco requests to http::Request and back.
+#include "core/http/server.h"
+
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/ThreadPool.h>
+#include <Poco/URI.h>
+
+#include "core/http/envelope.h"
+#include "core/util/log.h"
+
+namespace dispatch::http {
+namespace {
+
+// Reads at most `limit` bytes; returns false when the body is larger.
+bool readBody(std::istream& in, int64_t limit, std::string* out) {
+  char buf[16384];
+  while (in) {
+    in.read(buf, sizeof buf);
+    std::streamsize n = in.gcount();
+    if (n <= 0) break;
+    if (static_cast<int64_t>(out->size()) + n > limit) return false;
+    out->append(buf, static_cast<size_t>(n));
+  }
+  return true;
+}
+
+class Handler : public Poco::Net::HTTPRequestHandler {
+ public:
+  Handler(const Router& router, const ServerOptions& opts) : router_(router), opts_(opts) {}
+
+  void handleRequest(Poco::Net::HTTPServerRequest& preq,
+                     Poco::Net::HTTPServerResponse& presp) override {
+    Response resp;
+    try {
+      resp = handle(preq);
+    } catch (const std::exception& e) {
+      log::error("unhandled error in request", {{"error", e.what()}});
+      resp = errorResponse(Status(Code::kInternal, ""));
+    }
+    presp.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(resp.status));
+    presp.setContentType(resp.contentType);
+    for (const auto& [k, v] : resp.headers) presp.set(k, v);
+    if (resp.close) presp.setKeepAlive(false);
+    presp.setContentLength(static_cast<std::streamsize>(resp.body.size()));
+    std::ostream& out = presp.send();
+    if (preq.getMethod() != "HEAD") out.write(resp.body.data(), static_cast<std::streamsize>(resp.body.size()));
+  }
+
+ private:
+  Response handle(Poco::Net::HTTPServerRequest& preq) {
+    Request req;
+    req.method = preq.getMethod();
+    const std::string& uri = preq.getURI();
+    size_t q = uri.find('?');
+    try {
+      Poco::URI::decode(uri.substr(0, q), req.path);
+    } catch (...) {
+      return envelope(400, "Malformed request path");
+    }
+    if (q != std::string::npos) req.query = uri.substr(q + 1);
+    for (const auto& [k, v] : preq) req.headers.emplace_back(k, v);
+
+    int64_t limit = opts_.maxBodyBytes();
+    if (preq.hasContentLength() && preq.getContentLength64() > limit) {
+      Response r = envelope(413, "Request body too large");
+      r.close = true;  // the rest of the body is never read
+      return r;
+    }
+    if (!readBody(preq.stream(), limit, &req.body)) {
+      Response r = envelope(413, "Request body too large");
+      r.close = true;
+      return r;
+    }
+    return router_.dispatch(req);
+  }
+
+  const Router& router_;
+  const ServerOptions& opts_;
+};
+
+class Factory : public Poco::Net::HTTPRequestHandlerFactory {
+ public:
+  Factory(const Router& router, const ServerOptions& opts) : router_(router), opts_(opts) {}
+  Poco::Net::HTTPRequestHandler* createRequestHandler(
+      const Poco::Net::HTTPServerRequest&) override {
+    return new Handler(router_, opts_);
+  }
+
+ private:
+  const Router& router_;
+  const ServerOptions& opts_;
+};
+
+}  // namespace
+
+struct Server::Impl {
+  ServerOptions opts;
+  const Router& router;
+  std::unique_ptr<Poco::ThreadPool> pool;
+  std::unique_ptr<Poco::Net::HTTPServer> server;
+  int port = 0;
+};
+
+Server::Server(ServerOptions options, const Router& router)
+    : impl_(new Impl{std::move(options), router, nullptr, nullptr, 0}) {}
+
+Server::~Server() { stop(); }
+
+void Server::start() {
+  Poco::Net::SocketAddress addr(impl_->opts.host, static_cast<Poco::UInt16>(impl_->opts.port));
+  Poco::Net::ServerSocket socket(addr, 1024);
+  impl_->port = socket.address().port();
+  auto* params = new Poco::Net::HTTPServerParams;
+  params->setMaxThreads(impl_->opts.threads);
+  params->setMaxQueued(4096);
+  params->setKeepAlive(true);
+  params->setMaxKeepAliveRequests(0);  // unlimited
+  params->setKeepAliveTimeout(Poco::Timespan(30, 0));
+  params->setTimeout(Poco::Timespan(30, 0));
+  impl_->pool = std::make_unique<Poco::ThreadPool>(2, impl_->opts.threads + 2);
+  impl_->server = std::make_unique<Poco::Net::HTTPServer>(
+      new Factory(impl_->router, impl_->opts), *impl_->pool, socket, params);
+  impl_->server->start();
+}
+
+void Server::stop() {
+  if (impl_->server) {
+    impl_->server->stopAll(false);
+    impl_->server.reset();
+  }
+  if (impl_->pool) {
+    impl_->pool->joinAll();
+    impl_->pool.reset();
+  }
+}
+
+int Server::port() const { return impl_->port; }
+
+}  // namespace dispatch::http

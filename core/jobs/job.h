@@ -1,0 +1,53 @@
+// A scheduled job as the API shows it (seed 002, contracts/http-api.md).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/delivery/delivery.h"
+#include "core/util/time.h"
+
+namespace dispatch::jobs {
+
+struct NewJob {
+  std::string id;
+  std::string projectId;
+  std::string title;
+  std::string webhookUrl;
+  std::string payload;  // raw JSON object text
+  TimeMs fireAt = 0;
+  std::optional<std::string> callbackUrl;
+  std::optional<std::string> idempotencyKey;
+  TimeMs createdAt = 0;
+};
+
+struct Job {
+  std::string id;
+  std::string projectId;
+  std::string projectName;
+  std::string title;
+  std::string webhookUrl;
+  std::string payload;
+  TimeMs fireAt = 0;
+  delivery::State status = delivery::State::kScheduled;
+  int retryCount = 0;
+  std::optional<std::string> callbackUrl;
+  TimeMs createdAt = 0;
+  TimeMs updatedAt = 0;
+  std::vector<delivery::Attempt> logs;  // filled by get(), newest first
+};
+
+struct JobFilter {
+  std::optional<std::string> projectId;  // null: every project (admin)
+  std::optional<delivery::State> status;
+  int page = 1;
+  int limit = 20;
+};
+
+struct JobPage {
+  std::vector<Job> jobs;
+  int64_t total = 0;
+};
+
+}  // namespace dispatch::jobs

@@ -1,0 +1,17 @@
+// JSON shapes of jobs and attempt logs as the API shows them.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/jobs/job.h"
+#include "core/util/json.h"
+
+namespace dispatch::jobs {
+
+// Writes the job object. `withProject` adds "project":{"id","name"}; `withLogs` adds "logs".
+void writeJob(json::Writer& w, const Job& j, bool withProject, bool withLogs);
+void writeAttempts(json::Writer& w, const std::vector<delivery::Attempt>& logs);
+std::string jobJson(const Job& j, bool withProject, bool withLogs);
+
+}  // namespace dispatch::jobs

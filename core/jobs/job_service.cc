@@ -1,0 +1,35 @@
+// Job scheduling rules.
+#include "core/jobs/job_service.h"
+
+#include "core/jobs/job_validation.h"
+#include "core/util/uuid.h"
+
+namespace dispatch::jobs {
+
+Result<ScheduleResult> JobService::schedule(const std::string& projectId, std::string_view body,
+                                            const std::optional<std::string>& idempotencyKey) {
+  ValidationLimits limits;
+  limits.maxPayloadBytes = cfg_.jobs.maxPayloadBytes;
+  limits.policy = {cfg_.delivery.allowHttp, cfg_.delivery.allowPrivateNetworks};
+  TimeMs now = clock_.nowMs();
+  auto req = validateJobRequest(body, limits, now);
+  if (!req) return req.status();
+  if (idempotencyKey && (idempotencyKey->empty() || idempotencyKey->size() > 255)) {
+    return Status(Code::kInvalid, "Idempotency-Key must be 1-255 characters");
+  }
+  NewJob nj;
+  nj.id = newUuidV7();
+  nj.projectId = projectId;
+  nj.title = req->title;
+  nj.webhookUrl = req->webhookUrl;
+  nj.payload = req->payload;
+  nj.fireAt = req->fireAt;
+  nj.callbackUrl = req->callbackUrl;
+  nj.idempotencyKey = idempotencyKey;
+  nj.createdAt = now;
+  auto out = store_.create(nj);
+  if (!out) return out.status();
+  return ScheduleResult{std::move(out->job), out->created};
+}
+
+}  // namespace dispatch::jobs

@@ -1,0 +1,37 @@
+// The job API's rules on top of the store: validation, idempotency, creation that wakes
+// the scheduler. Used by the HTTP handlers and the CLI alike.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "core/config/config.h"
+#include "core/jobs/job.h"
+#include "core/store/job_store.h"
+
+namespace dispatch::jobs {
+
+struct ScheduleResult {
+  Job job;
+  bool created = true;
+};
+
+class JobService {
+ public:
+  JobService(store::Db& db, const config::Config& cfg, const Clock& clock)
+      : store_(db), cfg_(cfg), clock_(clock) {}
+
+  // Validates `body` (the POST /api/v1/jobs JSON) and creates the job.
+  Result<ScheduleResult> schedule(const std::string& projectId, std::string_view body,
+                                  const std::optional<std::string>& idempotencyKey);
+
+  store::JobStore& store() { return store_; }
+
+ private:
+  store::JobStore store_;
+  const config::Config& cfg_;
+  const Clock& clock_;
+};
+
+}  // namespace dispatch::jobs

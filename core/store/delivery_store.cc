@@ -1,0 +1,151 @@
+// Claim, complete and release deliveries.
+#include "core/store/delivery_store.h"
+
+#include "core/store/connection.h"
+
+namespace dispatch::store {
+namespace {
+
+// The job columns come along so a worker needs no second query per attempt.
+const char* kClaimSql =
+    "WITH due AS (SELECT id FROM deliveries WHERE status IN ('SCHEDULED','FAILED') "
+    "  AND due_at <= ms_to_ts($2) ORDER BY due_at LIMIT $1 FOR UPDATE SKIP LOCKED), "
+    "expired AS (SELECT id FROM deliveries WHERE status = 'FIRING' "
+    "  AND lease_until < ms_to_ts($2) ORDER BY lease_until LIMIT $1 FOR UPDATE SKIP LOCKED), "
+    "upd AS (UPDATE deliveries d SET status = 'FIRING', lease_until = ms_to_ts($2 + $3), "
+    "  lease_seq = d.lease_seq + 1, updated_at = now() "
+    "  WHERE d.id IN (SELECT id FROM due UNION ALL SELECT id FROM expired) "
+    "  RETURNING d.id, d.project_id, d.kind, d.job_id, d.event_id, d.destination, d.url, "
+    "  d.message_id, d.body, d.attempts, d.lease_seq, d.due_at) "
+    "SELECT upd.id, upd.project_id, upd.kind, upd.job_id, upd.event_id, upd.destination, upd.url, "
+    "upd.message_id, upd.body, upd.attempts, upd.lease_seq, ts_to_ms(upd.due_at), "
+    "j.id IS NOT NULL, j.title, j.payload, j.callback_url "
+    "FROM upd LEFT JOIN jobs j ON j.id = upd.job_id AND upd.kind = 1 ORDER BY upd.due_at";
+
+std::optional<std::string> optStr(const pqxx::field& f) {
+  if (f.is_null()) return std::nullopt;
+  return std::string(f.c_str());
+}
+
+delivery::Claimed claimedFromRow(const pqxx::row& r) {
+  delivery::Claimed c;
+  c.id = r[0].c_str();
+  c.projectId = r[1].c_str();
+  c.kind = static_cast<delivery::Kind>(r[2].as<int>());
+  c.jobId = optStr(r[3]);
+  c.eventId = optStr(r[4]);
+  c.destination = optStr(r[5]);
+  c.url = r[6].c_str();
+  c.messageId = r[7].c_str();
+  c.body = optStr(r[8]);
+  c.attemptsBefore = r[9].as<int>();
+  c.leaseSeq = r[10].as<long long>();
+  c.dueAt = r[11].as<long long>();
+  if (r[12].as<bool>()) {
+    c.title = r[13].c_str();
+    c.payload = r[14].c_str();
+    c.callbackUrl = optStr(r[15]);
+  }
+  return c;
+}
+
+}  // namespace
+
+Result<std::vector<delivery::Claimed>> DeliveryStore::claimDue(int limit, TimeMs now,
+                                                               int64_t leaseMs) {
+  std::vector<delivery::Claimed> out;
+  Status st = db_.run([&](Connection& c) {
+    pqxx::work tx(c);
+    auto r = tx.exec_params(kClaimSql, limit, static_cast<long long>(now), static_cast<long long>(leaseMs));
+    tx.commit();
+    out.reserve(r.size());
+    for (const auto& row : r) out.push_back(claimedFromRow(row));
+  });
+  if (!st) return st;
+  return out;
+}
+
+Result<std::vector<TimeMs>> DeliveryStore::dueTimes(TimeMs now, TimeMs until, int limit) {
+  std::vector<TimeMs> out;
+  Status st = db_.run([&](Connection& c) {
+    pqxx::nontransaction tx(c);
+    auto r = tx.exec_params(
+        "SELECT ts_to_ms(due_at) FROM deliveries WHERE status IN ('SCHEDULED','FAILED') "
+        "AND due_at > ms_to_ts($1) AND due_at <= ms_to_ts($2) ORDER BY due_at LIMIT $3",
+        static_cast<long long>(now), static_cast<long long>(until), limit);
+    for (const auto& row : r) out.push_back(row[0].as<long long>());
+  });
+  if (!st) return st;
+  return out;
+}
+
+Result<std::vector<TimeMs>> DeliveryStore::leaseExpiries(TimeMs until, int limit) {
+  std::vector<TimeMs> out;
+  Status st = db_.run([&](Connection& c) {
+    pqxx::nontransaction tx(c);
+    auto r = tx.exec_params(
+        "SELECT ts_to_ms(lease_until) + 1 FROM deliveries WHERE status = 'FIRING' "
+        "AND lease_until <= ms_to_ts($1) ORDER BY lease_until LIMIT $2",
+        static_cast<long long>(until), limit);
+    for (const auto& row : r) out.push_back(row[0].as<long long>());
+  });
+  if (!st) return st;
+  return out;
+}
+
+Status DeliveryStore::complete(const delivery::Completion& c) {
+  bool ours = true;
+  Status st = db_.run([&](Connection& conn) {
+    pqxx::work tx(conn);
+    const auto& a = c.attempt;
+    auto r = tx.exec_params(
+        "UPDATE deliveries SET status = $3, attempts = attempts + 1, "
+        "due_at = CASE WHEN $3 = 'FAILED' THEN ms_to_ts($4) ELSE due_at END, "
+        "lease_until = NULL, last_error = $5, last_code = $6, fired_at = ms_to_ts($7), "
+        "updated_at = now() WHERE id = $1 AND lease_seq = $2 AND status = 'FIRING' RETURNING id",
+        c.deliveryId, static_cast<long long>(c.leaseSeq), delivery::toString(c.next),
+        static_cast<long long>(c.nextAttemptAt), c.lastError ? c.lastError->c_str() : nullptr,
+        a.responseCode ? std::to_string(*a.responseCode).c_str() : nullptr,
+        static_cast<long long>(a.firedAt));
+    if (r.empty()) {
+      ours = false;
+      return;  // rolled back: the lease was taken over
+    }
+    tx.exec_params(
+        "INSERT INTO attempts (id, delivery_id, attempt, status, response_code, response_body, "
+        "fired_at, duration_ms, error) VALUES ($1,$2,$3,$4,$5,$6,ms_to_ts($7),$8,$9)",
+        a.id, c.deliveryId, a.attempt, a.success ? "SUCCESS" : "FAILED",
+        a.responseCode ? std::to_string(*a.responseCode).c_str() : nullptr,
+        a.responseBody ? a.responseBody->c_str() : nullptr, static_cast<long long>(a.firedAt),
+        static_cast<long long>(a.durationMs), a.error ? a.error->c_str() : nullptr);
+    if (c.callback) {
+      const auto& cb = *c.callback;
+      tx.exec_params(
+          "INSERT INTO deliveries (id, project_id, kind, job_id, url, message_id, body, status, "
+          "due_at, created_at, updated_at) VALUES ($1::uuid,$2,3,$3,$4,$1::text,$5,'SCHEDULED',now(),now(),"
+          "now())",
+          cb.id, cb.projectId, cb.jobId, cb.url, cb.body);
+    }
+    tx.commit();
+  });
+  if (!st) return st;
+  if (!ours) return Status(Code::kConflict, "lease lost");
+  return Status::ok();
+}
+
+Status DeliveryStore::release(const std::vector<std::pair<std::string, int64_t>>& items) {
+  if (items.empty()) return Status::ok();
+  return db_.run([&](Connection& conn) {
+    pqxx::work tx(conn);
+    for (const auto& [id, seq] : items) {
+      tx.exec_params(
+          "UPDATE deliveries SET status = CASE WHEN attempts > 0 THEN 'FAILED' ELSE 'SCHEDULED' "
+          "END, lease_until = NULL, lease_seq = lease_seq + 1, due_at = LEAST(due_at, now()), "
+          "updated_at = now() WHERE id = $1 AND lease_seq = $2 AND status = 'FIRING'",
+          id, static_cast<long long>(seq));
+    }
+    tx.commit();
+  });
+}
+
+}  // namespace dispatch::store

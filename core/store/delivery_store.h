@@ -1,0 +1,36 @@
+// The engine's store side: claims with FOR UPDATE SKIP LOCKED and leases, completions
+// with their attempt rows, and the due times that feed the in-memory heap.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/delivery/delivery.h"
+#include "core/store/db.h"
+
+namespace dispatch::store {
+
+class DeliveryStore {
+ public:
+  explicit DeliveryStore(Db& db) : db_(db) {}
+
+  // Claims up to `limit` deliveries due at or before `now`, oldest due first, plus
+  // FIRING deliveries whose lease expired (a node died mid-attempt). Each claim is a lease
+  // of `leaseMs`.
+  Result<std::vector<delivery::Claimed>> claimDue(int limit, TimeMs now, int64_t leaseMs);
+  // Due times of open deliveries in (now, until], ascending, at most `limit`.
+  Result<std::vector<TimeMs>> dueTimes(TimeMs now, TimeMs until, int limit);
+  // The earliest lease expiry among FIRING rows, if any.
+  Result<std::vector<TimeMs>> leaseExpiries(TimeMs until, int limit);
+  // Records one attempt and moves the delivery on, if our lease still holds (else the
+  // work belongs to someone else and nothing is written: returns kConflict).
+  Status complete(const delivery::Completion& c);
+  // Hands claimed work back (shutdown): FIRING → SCHEDULED/FAILED, due now.
+  Status release(const std::vector<std::pair<std::string, int64_t>>& idsAndSeqs);
+
+ private:
+  Db& db_;
+};
+
+}  // namespace dispatch::store

@@ -1,0 +1,151 @@
+// Job rows: creation in one transaction with the delivery, reads joined with it.
+#include "core/store/job_store.h"
+
+#include "core/store/connection.h"
+
+#include "core/store/row_mapping.h"
+#include "core/util/uuid.h"
+
+namespace dispatch::store {
+namespace {
+
+const char* kJobColumns =
+    "j.id, j.project_id, p.name, j.title, j.webhook_url, j.payload, ts_to_ms(j.fire_at), "
+    "d.status, d.attempts, j.callback_url, ts_to_ms(j.created_at), ts_to_ms(d.updated_at) "
+    "FROM jobs j JOIN deliveries d ON d.id = j.id JOIN projects p ON p.id = j.project_id ";
+
+jobs::Job jobFromRow(const pqxx::row& r) {
+  jobs::Job j;
+  j.id = r[0].c_str();
+  j.projectId = r[1].c_str();
+  j.projectName = r[2].c_str();
+  j.title = r[3].c_str();
+  j.webhookUrl = r[4].c_str();
+  j.payload = r[5].c_str();
+  j.fireAt = r[6].as<long long>();
+  j.status = delivery::parseState(r[7].c_str()).value_or(delivery::State::kScheduled);
+  int attempts = r[8].as<int>();
+  // retryCount counts failed attempts: every attempt but a final success.
+  j.retryCount = j.status == delivery::State::kSuccess ? attempts - 1 : attempts;
+  if (!r[9].is_null()) j.callbackUrl = r[9].c_str();
+  j.createdAt = r[10].as<long long>();
+  j.updatedAt = r[11].as<long long>();
+  return j;
+}
+
+}  // namespace
+
+Result<jobs::Job> JobStore::getIn(void* txp, const std::string& id,
+                                  const std::optional<std::string>& projectId, bool withLogs) {
+  auto& tx = *static_cast<pqxx::transaction_base*>(txp);
+  pqxx::result r =
+      projectId ? tx.exec_params(std::string("SELECT ") + kJobColumns +
+                                     "WHERE j.id = $1 AND j.project_id = $2",
+                                 id, *projectId)
+                : tx.exec_params(std::string("SELECT ") + kJobColumns + "WHERE j.id = $1", id);
+  if (r.empty()) return Status(Code::kNotFound, "Job not found");
+  jobs::Job j = jobFromRow(r[0]);
+  if (withLogs) j.logs = readAttempts(tx, j.id);
+  return j;
+}
+
+Result<CreateOutcome> JobStore::create(const jobs::NewJob& nj) {
+  std::optional<Result<CreateOutcome>> out;
+  Status st = db_.run([&](Connection& c) {
+    pqxx::work tx(c);
+    const char* idem = nj.idempotencyKey ? nj.idempotencyKey->c_str() : nullptr;
+    const char* cb = nj.callbackUrl ? nj.callbackUrl->c_str() : nullptr;
+    auto ins = tx.exec_params(
+        "INSERT INTO jobs (id, project_id, title, webhook_url, payload, fire_at, callback_url, "
+        "idempotency_key, created_at) VALUES ($1,$2,$3,$4,$5,ms_to_ts($6),$7,$8,ms_to_ts($9)) "
+        "ON CONFLICT (project_id, idempotency_key) DO NOTHING RETURNING id",
+        nj.id, nj.projectId, nj.title, nj.webhookUrl, nj.payload, static_cast<long long>(nj.fireAt),
+        cb, idem, static_cast<long long>(nj.createdAt));
+    if (ins.empty()) {
+      // Same Idempotency-Key: answer with the existing job as it is now.
+      auto ex = tx.exec_params(
+          "SELECT id FROM jobs WHERE project_id = $1 AND idempotency_key = $2", nj.projectId,
+          *nj.idempotencyKey);
+      auto existing = getIn(&tx, ex[0][0].c_str(), nj.projectId, false);
+      if (!existing) {
+        out = existing.status();
+        return;
+      }
+      out = CreateOutcome{std::move(existing).value(), false};
+      return;
+    }
+    tx.exec_params(
+        "INSERT INTO deliveries (id, project_id, kind, job_id, url, message_id, status, due_at, "
+        "created_at, updated_at) VALUES ($1::uuid,$2,1,$1::uuid,$3,$1::text,'SCHEDULED',ms_to_ts($4),ms_to_ts($5),"
+        "ms_to_ts($5))",
+        nj.id, nj.projectId, nj.webhookUrl, static_cast<long long>(nj.fireAt),
+        static_cast<long long>(nj.createdAt));
+    tx.exec_params("SELECT pg_notify('dispatch_due', $1)", std::to_string(nj.fireAt));
+    auto created = getIn(&tx, nj.id, nj.projectId, false);
+    tx.commit();
+    if (!created) {
+      out = created.status();
+      return;
+    }
+    out = CreateOutcome{std::move(created).value(), true};
+  });
+  if (!st) return st;
+  return std::move(*out);
+}
+
+Result<jobs::Job> JobStore::get(const std::string& id, const std::optional<std::string>& projectId) {
+  if (!isUuid(id)) return Status(Code::kNotFound, "Job not found");
+  std::optional<Result<jobs::Job>> out;
+  Status st = db_.run([&](Connection& c) {
+    pqxx::read_transaction tx(c);
+    out = getIn(&tx, id, projectId, true);
+  });
+  if (!st) return st;
+  return std::move(*out);
+}
+
+Result<jobs::JobPage> JobStore::list(const jobs::JobFilter& f) {
+  jobs::JobPage page;
+  Status st = db_.run([&](Connection& c) {
+    pqxx::read_transaction tx(c);
+    const char* project = f.projectId ? f.projectId->c_str() : nullptr;
+    const char* status = f.status ? delivery::toString(*f.status) : nullptr;
+    std::string where = "WHERE ($1::uuid IS NULL OR j.project_id = $1::uuid) "
+                        "AND ($2::text IS NULL OR d.status = $2::text) ";
+    auto cnt = tx.exec_params(
+        "SELECT count(*) FROM jobs j JOIN deliveries d ON d.id = j.id " + where, project, status);
+    page.total = cnt[0][0].as<long long>();
+    auto r = tx.exec_params(std::string("SELECT ") + kJobColumns + where +
+                                "ORDER BY j.created_at DESC, j.id DESC LIMIT $3 OFFSET $4",
+                            project, status, f.limit,
+                            static_cast<long long>(f.page - 1) * f.limit);
+    for (const auto& row : r) page.jobs.push_back(jobFromRow(row));
+  });
+  if (!st) return st;
+  return page;
+}
+
+Status JobStore::cancel(const std::string& id, const std::string& projectId) {
+  if (!isUuid(id)) return Status(Code::kNotFound, "Job not found");
+  Status result;
+  Status st = db_.run([&](Connection& c) {
+    pqxx::work tx(c);
+    // The row lock orders us against a claim: either we flip SCHEDULED first and the
+    // claim no longer sees the row, or the claim made it FIRING and we change nothing.
+    auto r = tx.exec_params(
+        "UPDATE deliveries SET status = 'CANCELLED', updated_at = now() "
+        "WHERE id = $1 AND project_id = $2 AND kind = 1 AND status = 'SCHEDULED' RETURNING id",
+        id, projectId);
+    if (r.empty()) {
+      auto ex = tx.exec_params("SELECT 1 FROM jobs WHERE id = $1 AND project_id = $2", id,
+                               projectId);
+      result = ex.empty() ? Status(Code::kNotFound, "Job not found")
+                          : Status(Code::kConflict, "Only scheduled jobs can be cancelled");
+    }
+    tx.commit();
+  });
+  if (!st) return st;
+  return result;
+}
+
+}  // namespace dispatch::store

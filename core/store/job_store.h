@@ -1,0 +1,34 @@
+// Jobs and their delivery rows (a job's delivery shares the job's id).
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "core/jobs/job.h"
+#include "core/store/db.h"
+
+namespace dispatch::store {
+
+struct CreateOutcome {
+  jobs::Job job;
+  bool created = true;  // false: an existing job with the same Idempotency-Key
+};
+
+class JobStore {
+ public:
+  explicit JobStore(Db& db) : db_(db) {}
+  // Inserts the job and its SCHEDULED delivery in one transaction and notifies every node.
+  Result<CreateOutcome> create(const jobs::NewJob& job);
+  // The job with its logs (newest first). `projectId` null: any project (admin).
+  Result<jobs::Job> get(const std::string& id, const std::optional<std::string>& projectId);
+  Result<jobs::JobPage> list(const jobs::JobFilter& filter);
+  // SCHEDULED → CANCELLED. kNotFound (absent/other project), kConflict (not SCHEDULED).
+  Status cancel(const std::string& id, const std::string& projectId);
+
+ private:
+  Result<jobs::Job> getIn(void* tx, const std::string& id, const std::optional<std::string>& projectId,
+                          bool withLogs);
+  Db& db_;
+};
+
+}  // namespace dispatch::store

@@ -1,0 +1,15 @@
+// Shared row readers for the store (internal to core/store/).
+#pragma once
+
+#include "core/store/connection.h"
+#include <string>
+#include <vector>
+
+#include "core/delivery/delivery.h"
+
+namespace dispatch::store {
+
+// The attempt log of a delivery, newest first.
+std::vector<delivery::Attempt> readAttempts(pqxx::transaction_base& tx, const std::string& deliveryId);
+
+}  // namespace dispatch::store

@@ -1,0 +1,180 @@
+// HMAC, SHA-256, hex/base64 and secure randomness over OpenSSL 3.
+#include "core/util/crypto.h"
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+#include <openssl/rand.h>
+
+#include <climits>
+#include <stdexcept>
+
+namespace dispatch::crypto {
+namespace {
+
+// Fetched once: an implicit fetch per call (EVP_sha256(), HMAC()) costs a provider lookup
+// under a lock on every signature check. Fetched objects are safe to share across threads.
+EVP_MAC* hmacAlgorithm() {
+  static EVP_MAC* mac = [] {
+    EVP_MAC* m = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    if (m == nullptr) throw std::runtime_error("OpenSSL: HMAC unavailable");
+    return m;
+  }();
+  return mac;
+}
+
+EVP_MD* sha256Algorithm() {
+  static EVP_MD* md = [] {
+    EVP_MD* m = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    if (m == nullptr) throw std::runtime_error("OpenSSL: SHA256 unavailable");
+    return m;
+  }();
+  return md;
+}
+
+constexpr char kB64Alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+// Reverse base64 table: 0..63, or -1 for anything not in the standard alphabet.
+struct B64Table {
+  signed char v[256];
+  constexpr B64Table() : v() {
+    for (int i = 0; i < 256; ++i) v[i] = -1;
+    for (int i = 0; i < 64; ++i)
+      v[static_cast<unsigned char>(kB64Alphabet[i])] = static_cast<signed char>(i);
+  }
+};
+constexpr B64Table kB64Decode;
+
+int hexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+std::string hmacSha256(std::string_view key, std::string_view data) {
+  EVP_MAC_CTX* ctx = EVP_MAC_CTX_new(hmacAlgorithm());
+  if (ctx == nullptr) throw std::runtime_error("OpenSSL: EVP_MAC_CTX_new failed");
+  char digest[] = "SHA256";
+  const OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+      OSSL_PARAM_construct_end(),
+  };
+  // An empty key must still be "set": a null key pointer means "keep the previous key".
+  static const unsigned char kEmpty = 0;
+  const auto* k = key.empty() ? &kEmpty : reinterpret_cast<const unsigned char*>(key.data());
+  std::string out(32, '\0');
+  size_t len = 0;
+  const bool ok =
+      EVP_MAC_init(ctx, k, key.size(), params) == 1 &&
+      EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(data.data()), data.size()) == 1 &&
+      EVP_MAC_final(ctx, reinterpret_cast<unsigned char*>(out.data()), &len, out.size()) == 1;
+  EVP_MAC_CTX_free(ctx);
+  if (!ok || len != out.size()) throw std::runtime_error("OpenSSL: HMAC-SHA256 failed");
+  return out;
+}
+
+std::string sha256(std::string_view data) {
+  std::string out(32, '\0');
+  unsigned int len = 0;
+  if (EVP_Digest(data.data(), data.size(), reinterpret_cast<unsigned char*>(out.data()), &len,
+                 sha256Algorithm(), nullptr) != 1 ||
+      len != out.size()) {
+    throw std::runtime_error("OpenSSL: SHA-256 failed");
+  }
+  return out;
+}
+
+std::string hexEncode(std::string_view bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(bytes.size() * 2, '\0');
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    const auto b = static_cast<unsigned char>(bytes[i]);
+    out[2 * i] = kHex[b >> 4];
+    out[2 * i + 1] = kHex[b & 0xF];
+  }
+  return out;
+}
+
+std::optional<std::string> hexDecode(std::string_view hex) {
+  if (hex.size() % 2 != 0) return std::nullopt;
+  std::string out(hex.size() / 2, '\0');
+  for (size_t i = 0; i < out.size(); ++i) {
+    const int hi = hexValue(hex[2 * i]);
+    const int lo = hexValue(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out[i] = static_cast<char>(hi << 4 | lo);
+  }
+  return out;
+}
+
+std::string base64Encode(std::string_view bytes) {
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+  size_t i = 0;
+  for (; i + 3 <= bytes.size(); i += 3) {
+    const uint32_t v = uint32_t{p[i]} << 16 | uint32_t{p[i + 1]} << 8 | p[i + 2];
+    out += kB64Alphabet[v >> 18];
+    out += kB64Alphabet[(v >> 12) & 63];
+    out += kB64Alphabet[(v >> 6) & 63];
+    out += kB64Alphabet[v & 63];
+  }
+  const size_t rest = bytes.size() - i;
+  if (rest > 0) {
+    const uint32_t v = uint32_t{p[i]} << 16 | (rest == 2 ? uint32_t{p[i + 1]} << 8 : 0);
+    out += kB64Alphabet[v >> 18];
+    out += kB64Alphabet[(v >> 12) & 63];
+    out += rest == 2 ? kB64Alphabet[(v >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+std::optional<std::string> base64Decode(std::string_view b64) {
+  // Padding is optional, but when present it must complete the last quantum exactly.
+  if (b64.size() % 4 == 0 && !b64.empty() && b64.back() == '=') {
+    b64.remove_suffix(1);
+    if (b64.back() == '=') b64.remove_suffix(1);
+  }
+  if (b64.size() % 4 == 1) return std::nullopt;  // one leftover character encodes no byte
+  std::string out;
+  out.reserve(b64.size() / 4 * 3 + 2);
+  uint32_t acc = 0;
+  int bits = 0;
+  for (const char c : b64) {
+    const int v = kB64Decode.v[static_cast<unsigned char>(c)];
+    if (v < 0) return std::nullopt;  // includes a stray or misplaced '='
+    acc = (acc << 6 | static_cast<uint32_t>(v)) & 0xFFFFFF;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((acc >> bits) & 0xFF);
+    }
+  }
+  return out;
+}
+
+bool constantTimeEquals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;  // lengths are public (fixed per algorithm)
+  if (a.empty()) return true;
+  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+std::string randomBytes(size_t n) {
+  std::string out(n, '\0');
+  auto* p = reinterpret_cast<unsigned char*>(out.data());
+  while (n > 0) {
+    const int chunk = n > INT_MAX ? INT_MAX : static_cast<int>(n);
+    // Never hand out predictable bytes: failing loudly beats a weak id or secret.
+    if (RAND_bytes(p, chunk) != 1) throw std::runtime_error("OpenSSL: RAND_bytes failed");
+    p += chunk;
+    n -= static_cast<size_t>(chunk);
+  }
+  return out;
+}
+
+}  // namespace dispatch::crypto
