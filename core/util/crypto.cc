@@ -56,24 +56,38 @@ int hexValue(char c) {
 }  // namespace
 
 std::string hmacSha256(std::string_view key, std::string_view data) {
-  EVP_MAC_CTX* ctx = EVP_MAC_CTX_new(hmacAlgorithm());
-  if (ctx == nullptr) throw std::runtime_error("OpenSSL: EVP_MAC_CTX_new failed");
-  char digest[] = "SHA256";
-  const OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-      OSSL_PARAM_construct_end(),
+  // One context per thread, its digest set once: re-initialising with a new key is much
+  // cheaper than creating a context and resolving "SHA256" on every signature.
+  struct Context {
+    EVP_MAC_CTX* ctx = nullptr;
+    Context() {
+      ctx = EVP_MAC_CTX_new(hmacAlgorithm());
+      char digest[] = "SHA256";
+      const OSSL_PARAM params[] = {
+          OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+          OSSL_PARAM_construct_end(),
+      };
+      if (ctx == nullptr || EVP_MAC_CTX_set_params(ctx, params) != 1) {
+        EVP_MAC_CTX_free(ctx);
+        throw std::runtime_error("OpenSSL: cannot create an HMAC-SHA256 context");
+      }
+    }
+    ~Context() { EVP_MAC_CTX_free(ctx); }
   };
+  thread_local const Context context;
   // An empty key must still be "set": a null key pointer means "keep the previous key".
   static const unsigned char kEmpty = 0;
   const auto* k = key.empty() ? &kEmpty : reinterpret_cast<const unsigned char*>(key.data());
   std::string out(32, '\0');
   size_t len = 0;
-  const bool ok =
-      EVP_MAC_init(ctx, k, key.size(), params) == 1 &&
-      EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(data.data()), data.size()) == 1 &&
-      EVP_MAC_final(ctx, reinterpret_cast<unsigned char*>(out.data()), &len, out.size()) == 1;
-  EVP_MAC_CTX_free(ctx);
-  if (!ok || len != out.size()) throw std::runtime_error("OpenSSL: HMAC-SHA256 failed");
+  if (EVP_MAC_init(context.ctx, k, key.size(), nullptr) != 1 ||
+      EVP_MAC_update(context.ctx, reinterpret_cast<const unsigned char*>(data.data()),
+                     data.size()) != 1 ||
+      EVP_MAC_final(context.ctx, reinterpret_cast<unsigned char*>(out.data()), &len, out.size()) !=
+          1 ||
+      len != out.size()) {
+    throw std::runtime_error("OpenSSL: HMAC-SHA256 failed");
+  }
   return out;
 }
 

@@ -66,7 +66,8 @@ class Value {
 };
 
 struct ParseOptions {
-  // Deeper nesting is refused (stack safety against hostile input). Default: 128.
+  // Deeper nesting is refused (stack safety against hostile input). Parsing itself does not
+  // recurse, but destroying or walking a Value does, so keep this modest. Default: 128.
   int maxDepth = 128;
 };
 
