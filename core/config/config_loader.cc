@@ -1,5 +1,6 @@
 // Loading: YAML text → validated Config snapshot, with the root and engine-wide sections.
 // Projects live in project_loader.cc, retry nodes in retry_reader.cc.
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -8,11 +9,13 @@
 
 #include "core/config/config.h"
 #include "core/config/config_sections.h"
+#include "core/config/env_expand.h"
 #include "core/config/yaml_reader.h"
 
 namespace dispatch::config {
 
 using internal::Field;
+using internal::Key;
 using internal::Reader;
 using internal::set;
 
@@ -42,7 +45,7 @@ bool parseListen(const std::string& s, ServerConfig& out) {
 }
 
 void readServer(Reader& r, const Field& f, ServerConfig& s) {
-  r.readMap(f, {
+  const std::vector<Key> keys = {
       {"listen",
        [&](const Field& x) {
          auto v = r.string(x);
@@ -51,7 +54,31 @@ void readServer(Reader& r, const Field& f, ServerConfig& s) {
       {"max_body_bytes", [&](const Field& x) { set(s.maxBodyBytes, r.size(x, true)); }},
       {"threads", [&](const Field& x) { set(s.threads, r.integer(x, 1, 1024)); }},
       {"shutdown_grace", [&](const Field& x) { set(s.shutdownGraceMs, r.duration(x)); }},
-  });
+  };
+  r.readMap(f, keys);
+}
+
+// False when `url` was given but could not be read (its error is already reported).
+bool readDatabase(Reader& r, const Field& f, DatabaseConfig& d) {
+  bool urlReadable = true;
+  const std::vector<Key> keys = {
+      {"url",
+       [&](const Field& x) {
+         auto v = r.string(x);
+         urlReadable = v.has_value();
+         set(d.url, v);
+       }},
+      {"pool", [&](const Field& x) { set(d.pool, r.integer(x, 1, 256)); }},
+  };
+  r.readMap(f, keys);
+  return urlReadable;
+}
+
+void readAdmin(Reader& r, const Field& f, AdminConfig& a) {
+  const std::vector<Key> keys = {
+      {"token", [&](const Field& x) { set(a.token, r.string(x)); }},
+  };
+  r.readMap(f, keys);
 }
 
 // An existing file or directory named relative to the config's folder; "" after an error.
@@ -69,7 +96,7 @@ std::string readExistingPath(Reader& r, const Field& f, const std::string& baseD
 }
 
 void readDelivery(Reader& r, const Field& f, DeliveryConfig& d, const std::string& baseDir) {
-  r.readMap(f, {
+  const std::vector<Key> keys = {
       {"workers", [&](const Field& x) { set(d.workers, r.integer(x, 1, 4096)); }},
       {"timeout", [&](const Field& x) { set(d.timeoutMs, r.duration(x, true)); }},
       {"max_response_bytes", [&](const Field& x) { set(d.maxResponseBytes, r.size(x)); }},
@@ -78,61 +105,63 @@ void readDelivery(Reader& r, const Field& f, DeliveryConfig& d, const std::strin
        [&](const Field& x) { set(d.allowPrivateNetworks, r.boolean(x)); }},
       {"ca_file", [&](const Field& x) { d.caFile = readExistingPath(r, x, baseDir, false); }},
       {"lease", [&](const Field& x) { set(d.leaseMs, r.duration(x, true)); }},
-  });
+  };
+  r.readMap(f, keys);
 }
 
 void readJobs(Reader& r, const Field& f, JobsConfig& j) {
-  r.readMap(f, {
+  const std::vector<Key> keys = {
       {"max_payload_bytes", [&](const Field& x) { set(j.maxPayloadBytes, r.size(x, true)); }},
       {"timeout", [&](const Field& x) { set(j.timeoutMs, r.duration(x, true)); }},
       {"retry", [&](const Field& x) { internal::readRetry(r, x, j.retry); }},
-  });
+  };
+  r.readMap(f, keys);
 }
 
 void readTransforms(Reader& r, const Field& f, TransformsConfig& t) {
-  r.readMap(f, {
-      {"max_instructions",
-       [&](const Field& x) { set(t.maxInstructions, r.integer(x, 1, std::numeric_limits<int64_t>::max())); }},
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  const std::vector<Key> keys = {
+      {"max_instructions", [&](const Field& x) { set(t.maxInstructions, r.integer(x, 1, kMax)); }},
       {"max_memory", [&](const Field& x) { set(t.maxMemoryBytes, r.size(x, true)); }},
-  });
+  };
+  r.readMap(f, keys);
 }
 
 // The root map. `database.url` is checked after the DATABASE_URL override.
 void readRoot(Reader& r, const Field& root, Config& c, const EnvLookup& env) {
   YAML::Mark dbMark = root.node.Mark();
-  bool urlUnreadable = false;
-  r.readMap(root, {
+  bool urlReadable = true;
+  const std::vector<Key> keys = {
       {"server", [&](const Field& x) { readServer(r, x, c.server); }},
       {"database",
        [&](const Field& x) {
          dbMark = x.node.Mark();
-         r.readMap(x, {
-             {"url",
-              [&](const Field& u) {
-                auto v = r.string(u);
-                urlUnreadable = !v;
-                set(c.database.url, v);
-              }},
-             {"pool", [&](const Field& p) { set(c.database.pool, r.integer(p, 1, 256)); }},
-         });
+         urlReadable = readDatabase(r, x, c.database);
        }},
-      {"admin",
-       [&](const Field& x) {
-         r.readMap(x, {{"token", [&](const Field& t) { set(c.admin.token, r.string(t)); }}});
-       }},
+      {"admin", [&](const Field& x) { readAdmin(r, x, c.admin); }},
       {"delivery", [&](const Field& x) { readDelivery(r, x, c.delivery, c.baseDir); }},
       {"jobs", [&](const Field& x) { readJobs(r, x, c.jobs); }},
       {"transforms", [&](const Field& x) { readTransforms(r, x, c.transforms); }},
       {"plugins_dir",
        [&](const Field& x) { c.pluginsDir = readExistingPath(r, x, c.baseDir, true); }},
       {"projects", [&](const Field& x) { internal::readProjects(r, x, c); }, true},
-  });
+  };
+  if (!r.readMap(root, keys)) return;
   if (env) {
     if (auto url = env("DATABASE_URL"); url && !url->empty()) c.database.url = *url;
   }
-  if (c.database.url.empty() && !urlUnreadable) {
+  if (c.database.url.empty() && urlReadable) {
     r.error(dbMark, "database.url", "required (set DATABASE_URL)");
   }
+}
+
+YAML::Mark markAt(const std::string& text, size_t offset) {
+  YAML::Mark m;
+  m.pos = static_cast<int>(offset);
+  m.line = static_cast<int>(std::count(text.begin(), text.begin() + offset, '\n'));
+  const size_t lineStart = text.rfind('\n', offset);
+  m.column = static_cast<int>(lineStart == std::string::npos ? offset : offset - lineStart - 1);
+  return m;
 }
 
 std::string baseDirOf(const std::string& path) {
@@ -171,19 +200,24 @@ EnvLookup processEnv() {
 
 LoadResult loadString(const std::string& yaml, const std::string& displayPath,
                       const EnvLookup& env) {
-  LoadResult result;
   Reader r(displayPath, env);
   auto config = std::make_shared<Config>();
   config->path = displayPath;
   config->baseDir = baseDirOf(displayPath);
-  try {
-    const YAML::Node root = YAML::Load(yaml);
-    readRoot(r, Field{root, ""}, *config, env);
-  } catch (const YAML::Exception& e) {
-    r.error(e.mark, "", "invalid YAML: " + e.msg);
-  } catch (const std::exception& e) {
-    r.error(YAML::Mark::null_mark(), "", std::string("cannot load: ") + e.what());
+  const size_t reserved = yaml.find_first_of(std::string{kShieldOpen, kShieldClose});
+  if (reserved != std::string::npos) {
+    r.error(markAt(yaml, reserved), "", "control characters are not allowed");
+  } else {
+    try {
+      const YAML::Node root = YAML::Load(shieldEnvReferences(yaml));
+      readRoot(r, Field{root, ""}, *config, env);
+    } catch (const YAML::Exception& e) {
+      r.error(e.mark, "", "invalid YAML: " + e.msg);
+    } catch (const std::exception& e) {
+      r.error(YAML::Mark::null_mark(), "", std::string("cannot load: ") + e.what());
+    }
   }
+  LoadResult result;
   result.errors = r.errors();
   if (result.errors.empty()) result.config = std::move(config);
   return result;

@@ -9,15 +9,30 @@ namespace {
 
 constexpr const char kSyntaxHint[] = "(use ${VAR} or ${VAR:-default})";
 
+// [A-Za-z_][A-Za-z0-9_]*, one character at a time.
+bool isNameChar(char c, bool first) {
+  const bool alpha = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+  return alpha || (!first && c >= '0' && c <= '9');
+}
+
 bool isVarName(std::string_view name) {
   if (name.empty()) return false;
   for (size_t i = 0; i < name.size(); ++i) {
-    const char c = name[i];
-    const bool alpha = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
-    const bool digit = c >= '0' && c <= '9';
-    if (!alpha && !(digit && i > 0)) return false;
+    if (!isNameChar(name[i], i == 0)) return false;
   }
   return true;
+}
+
+// The offset of the `}` closing a well-formed single-line `${NAME}` or `${NAME:-default}`
+// that starts at `open`, or npos.
+size_t referenceEnd(std::string_view text, size_t open) {
+  size_t end = open + 2;
+  while (end < text.size() && isNameChar(text[end], end == open + 2)) ++end;
+  if (end == open + 2 || end >= text.size()) return std::string_view::npos;
+  if (text[end] == '}') return end;
+  if (text.substr(end, 2) != ":-") return std::string_view::npos;
+  const size_t close = text.find_first_of("}\n", end + 2);
+  return close != std::string_view::npos && text[close] == '}' ? close : std::string_view::npos;
 }
 
 }  // namespace
@@ -52,6 +67,31 @@ Result<std::string> expandEnv(std::string_view text, const EnvLookup& env) {
     }
     out += *value;
     pos = close + 1;
+  }
+  return out;
+}
+
+std::string shieldEnvReferences(std::string_view yaml) {
+  std::string out(yaml);
+  size_t pos = 0;
+  while ((pos = out.find("${", pos)) != std::string::npos) {
+    const size_t close = referenceEnd(out, pos);
+    if (close == std::string::npos) {
+      pos += 2;  // malformed: left for the YAML parser or expandEnv to report
+      continue;
+    }
+    out[pos + 1] = kShieldOpen;
+    out[close] = kShieldClose;
+    pos = close + 1;
+  }
+  return out;
+}
+
+std::string unshieldEnvReferences(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    if (c == kShieldOpen) c = '{';
+    if (c == kShieldClose) c = '}';
   }
   return out;
 }

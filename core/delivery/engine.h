@@ -20,7 +20,7 @@ namespace dispatch::delivery {
 
 struct EngineOptions {
   int workers = 64;            // concurrent attempts. Default: 64
-  int64_t leaseMs = 45'000;    // a claim's lease. Default: 45s
+  int64_t leaseMs = 45'000;    // a claim's lease, renewed every third while held. Default: 45s
   int claimBatch = 256;        // rows per claim query at most. Default: 256
   int64_t pollMs = 1'000;      // safety poll (missed notifications, expired leases). Default: 1s
   int64_t horizonMs = 60'000;  // due times kept in memory ahead. Default: 60s
@@ -45,6 +45,7 @@ class Engine {
   void schedulerLoop();
   void listenLoop();
   void workerLoop();
+  void renewLoop();
   void refillHeap(TimeMs now);
   int claimOnce(TimeMs now);
   void finish(const Completion& c);
@@ -59,6 +60,7 @@ class Engine {
   std::mutex mu_;
   std::condition_variable schedCv_;
   std::condition_variable workCv_;
+  std::condition_variable renewCv_;
   std::priority_queue<TimeMs, std::vector<TimeMs>, std::greater<TimeMs>> heap_;
   std::deque<Claimed> queue_;
   std::vector<std::pair<std::string, int64_t>> inFlight_;  // id, leaseSeq
@@ -69,6 +71,7 @@ class Engine {
 
   std::thread scheduler_;
   std::thread listener_;
+  std::thread renewer_;  // keeps the leases of claimed work alive while it runs
   std::vector<std::thread> workers_;
 };
 

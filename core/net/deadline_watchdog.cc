@@ -1,10 +1,9 @@
 // One thread that shuts down sockets whose attempt ran past its deadline.
 #include "core/net/deadline_watchdog.h"
 
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <fcntl.h>
 
 namespace dispatch::net {
 

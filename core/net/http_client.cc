@@ -2,6 +2,12 @@
 // read, and Poco exceptions turned into short error texts.
 #include "core/net/http_client.h"
 
+#include <Poco/Exception.h>
+#include <Poco/Net/HTTPMessage.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/NetException.h>
+#include <Poco/Net/SSLException.h>
 #include <errno.h>
 
 #include <algorithm>
@@ -9,13 +15,6 @@
 #include <chrono>
 #include <istream>
 #include <ostream>
-
-#include <Poco/Exception.h>
-#include <Poco/Net/HTTPMessage.h>
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
-#include <Poco/Net/NetException.h>
-#include <Poco/Net/SSLException.h>
 
 #include "core/net/deadline_watchdog.h"
 #include "core/net/pinned_session.h"
@@ -170,8 +169,8 @@ HttpResponse HttpClient::Impl::send(const HttpRequest& request) {
   }
 
   const auto deadline = start + std::chrono::milliseconds(std::max<int64_t>(request.timeoutMs, 1));
-  const std::string key = url->scheme + "|" + url->host + "|" + std::to_string(url->port) + "|" +
-                          address->toString();
+  const std::string key =
+      url->scheme + "|" + url->host + "|" + std::to_string(url->port) + "|" + address->toString();
   std::unique_ptr<PinnedSession> session = pool.acquire(key);
   bool reused = session != nullptr;
   while (true) {
@@ -223,7 +222,8 @@ HttpClient::Impl::Attempt HttpClient::Impl::attempt(PinnedSession& session, bool
   } catch (const std::exception& e) {
     watchdog.disarm(ticket);
     out = Attempt();
-    out.response = failure(HttpResponse::Error::kNetwork, std::string("network error: ") + e.what());
+    out.response =
+        failure(HttpResponse::Error::kNetwork, std::string("network error: ") + e.what());
     return out;
   }
 }
@@ -273,9 +273,11 @@ void HttpClient::Impl::exchange(PinnedSession& session, const ParsedUrl& url,
   out.response.status = static_cast<int>(resp.getStatus());
   if (resp.has("Retry-After")) out.response.retryAfter = resp.get("Retry-After");
   // A body shorter than its Content-Length means the peer closed early: the status stands,
-  // but the connection is done.
-  const bool complete =
-      !resp.hasContentLength() || resp.getContentLength64() == static_cast<Poco::Int64>(total);
+  // but the connection is done. (HEAD, 1xx, 204 and 304 answers carry no body at all.)
+  const int status = out.response.status;
+  const bool bodyless = method == "HEAD" || status < 200 || status == 204 || status == 304;
+  const bool complete = bodyless || !resp.hasContentLength() ||
+                        resp.getContentLength64() == static_cast<Poco::Int64>(total);
   out.keep = drained && complete && resp.getKeepAlive() && out.response.status >= 200;
 }
 

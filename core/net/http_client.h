@@ -21,7 +21,7 @@ struct HttpRequest {
   // for them are ignored. A name that is not a token or a value with CR/LF → kInvalidUrl.
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
-  int64_t timeoutMs = 15'000;        // connect + send + full response
+  int64_t timeoutMs = 15'000;           // connect + send + full response
   int64_t maxResponseBytes = 64 << 10;  // the body kept; the rest is read and dropped
 };
 
@@ -39,8 +39,8 @@ struct HttpResponse {
 
 struct ClientOptions {
   NetworkPolicy policy;
-  std::string caFile;          // extra trusted CA (PEM file); system CAs are always trusted
-  int maxIdlePerHost = 64;     // idle keep-alive sessions kept per host. Default: 64
+  std::string caFile;              // extra trusted CA (PEM file); system CAs are always trusted
+  int maxIdlePerHost = 64;         // idle keep-alive sessions kept per host. Default: 64
   int64_t idleTimeoutMs = 30'000;  // idle sessions older are closed. Default: 30s
 };
 

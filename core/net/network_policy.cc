@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <initializer_list>
 #include <memory>
 
 namespace dispatch::net {
@@ -126,16 +127,17 @@ bool isBlockedV6(const std::array<uint8_t, 16>& b) {
   // Only global unicast (2000::/3) is public; this also covers 64:ff9b:1::/48 (local-use
   // NAT64), 100::/64 (discard), fc00::/7 (ULA), fe80::/10, fec0::/10 and ff00::/8.
   if (!hasPrefix(b, {0x20}, 3)) return true;
-  if (hasPrefix(b, {0x20, 0x01, 0x00}, 23)) return true;      // IETF protocol assignments, Teredo
+  if (hasPrefix(b, {0x20, 0x01, 0x00}, 23)) return true;        // IETF protocol assignments, Teredo
   if (hasPrefix(b, {0x20, 0x01, 0x0D, 0xB8}, 32)) return true;  // documentation
-  if (hasPrefix(b, {0x3F, 0xFF, 0x00}, 20)) return true;             // documentation (RFC 9637)
+  if (hasPrefix(b, {0x3F, 0xFF, 0x00}, 20)) return true;        // documentation (RFC 9637)
   return false;
 }
 
 Result<ParsedUrl> parseUrlImpl(std::string_view url) {
   for (char c : url) {
     auto u = static_cast<unsigned char>(c);
-    if (u <= 0x20 || u == 0x7F) return invalid("URL must not contain whitespace or control characters");
+    if (u <= 0x20 || u == 0x7F)
+      return invalid("URL must not contain whitespace or control characters");
   }
   size_t schemeEnd = url.find("://");
   if (schemeEnd == std::string_view::npos) return invalid("URL must be absolute (http or https)");
@@ -189,7 +191,8 @@ Result<ParsedUrl> parseUrlImpl(std::string_view url) {
   out.port = out.scheme == "https" ? 443 : 80;
   if (hasPort) {
     if (portPart.empty() || portPart.size() > 5 ||
-        !std::all_of(portPart.begin(), portPart.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        !std::all_of(portPart.begin(), portPart.end(),
+                     [](char c) { return c >= '0' && c <= '9'; })) {
       return invalid("URL has an invalid port");
     }
     int port = std::stoi(std::string(portPart));

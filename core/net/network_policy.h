@@ -18,21 +18,23 @@ struct NetworkPolicy {
 };
 
 struct IpAddr {
-  int family = 4;                  // 4 or 6
+  int family = 4;                   // 4 or 6
   std::array<uint8_t, 16> bytes{};  // v4 uses the first 4
   std::string toString() const;
 };
 
 struct ParsedUrl {
-  std::string scheme;  // "http" or "https" (lower-cased)
-  std::string host;    // without brackets; lower-cased
-  int port = 0;        // explicit or the scheme's default
-  std::string target;  // path + query, at least "/"
+  std::string scheme;      // "http" or "https" (lower-cased)
+  std::string host;        // without brackets; lower-cased
+  int port = 0;            // explicit or the scheme's default
+  std::string target;      // path + query, at least "/"
   std::string hostHeader;  // host[:port] as sent in Host
 };
 
 // Parses an absolute http(s) URL. Rejects userinfo, fragments-only, empty hosts, bad ports,
-// whitespace and control characters. kInvalid with a short reason.
+// whitespace and control characters, and host names that are not plain ASCII (punycode is
+// fine). A fragment is dropped; non-ASCII bytes in the target are percent-encoded.
+// kInvalid with a short reason.
 Result<ParsedUrl> parseUrl(std::string_view url);
 
 // Parses a host that is an IP literal, with every spelling inet_aton accepts for IPv4
@@ -46,7 +48,7 @@ std::optional<IpAddr> parseIpLiteral(std::string_view host);
 bool isBlockedAddress(const IpAddr& addr);
 
 // Checks what can be checked without DNS: scheme against allowHttp, and an IP-literal
-// host (or `localhost`) against allowPrivateNetworks. kBlocked with a reason, or
+// host (or `localhost`, `*.localhost`) against allowPrivateNetworks. kBlocked with a reason, or
 // kInvalid for a malformed URL.
 Status checkUrl(std::string_view url, const NetworkPolicy& policy);
 

@@ -1,15 +1,15 @@
 // Poco session subclasses that pin the peer address (see pinned_session.h).
 #include "core/net/pinned_session.h"
 
-#include <type_traits>
-#include <utility>
-
 #include <Poco/Net/HTTPSClientSession.h>
 #include <Poco/Net/IPAddress.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/SSLException.h>
 #include <Poco/Net/SecureStreamSocket.h>
 #include <Poco/Net/SocketAddress.h>
+
+#include <type_traits>
+#include <utility>
 
 namespace dispatch::net {
 namespace {
@@ -61,8 +61,8 @@ class PinnedImpl final : public Base, public PinnedSession {
     if (!this->connected() || this->buffered() > 0) return false;
     try {
       // Readable while idle means EOF, a reset or stray bytes: none leave it usable.
-      return !this->socket().poll(Poco::Timespan(0), Poco::Net::Socket::SELECT_READ |
-                                                         Poco::Net::Socket::SELECT_ERROR);
+      return !this->socket().poll(Poco::Timespan(0),
+                                  Poco::Net::Socket::SELECT_READ | Poco::Net::Socket::SELECT_ERROR);
     } catch (const Poco::Exception&) {
       return false;
     }
@@ -98,8 +98,7 @@ std::unique_ptr<PinnedSession> makePinnedSession(const ParsedUrl& url, const IpA
   Poco::Net::SocketAddress target = toSocketAddress(address, url.port);
   auto port = static_cast<Poco::UInt16>(url.port);
   if (url.scheme == "https") {
-    return std::make_unique<PinnedImpl<Poco::Net::HTTPSClientSession>>(target, url.host, port,
-                                                                       tls);
+    return std::make_unique<PinnedImpl<Poco::Net::HTTPSClientSession>>(target, url.host, port, tls);
   }
   return std::make_unique<PinnedImpl<Poco::Net::HTTPClientSession>>(target, url.host, port);
 }

@@ -2,11 +2,11 @@
 // the URL's host name stays in the Host header, the TLS SNI and certificate verification.
 #pragma once
 
-#include <memory>
-
 #include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Timespan.h>
+
+#include <memory>
 
 #include "core/net/network_policy.h"
 

@@ -1,15 +1,15 @@
 // Client TLS setup: one-time NetSSL initialisation and a strict verifying context.
 #include "core/net/tls_context.h"
 
-#include <signal.h>
-#include <mutex>
-#include <stdexcept>
-
 #include <Poco/Exception.h>
 #include <Poco/Net/InvalidCertificateHandler.h>
 #include <Poco/Net/NetSSL.h>
 #include <Poco/Net/SSLManager.h>
 #include <Poco/Net/VerificationErrorArgs.h>
+#include <signal.h>
+
+#include <mutex>
+#include <stdexcept>
 
 namespace dispatch::net {
 namespace {

@@ -2,9 +2,9 @@
 // peer and host-name verification always on, invalid certificates rejected (never prompted).
 #pragma once
 
-#include <string>
-
 #include <Poco/Net/Context.h>
+
+#include <string>
 
 namespace dispatch::net {
 

@@ -148,4 +148,19 @@ Status DeliveryStore::release(const std::vector<std::pair<std::string, int64_t>>
   });
 }
 
+Status DeliveryStore::renew(const std::vector<std::pair<std::string, int64_t>>& items,
+                            TimeMs now, int64_t leaseMs) {
+  if (items.empty()) return Status::ok();
+  return db_.run([&](Connection& conn) {
+    pqxx::work tx(conn);
+    for (const auto& [id, seq] : items) {
+      tx.exec_params(
+          "UPDATE deliveries SET lease_until = ms_to_ts($3) "
+          "WHERE id = $1 AND lease_seq = $2 AND status = 'FIRING'",
+          id, static_cast<long long>(seq), static_cast<long long>(now + leaseMs));
+    }
+    tx.commit();
+  });
+}
+
 }  // namespace dispatch::store

@@ -28,6 +28,10 @@ class DeliveryStore {
   Status complete(const delivery::Completion& c);
   // Hands claimed work back (shutdown): FIRING → SCHEDULED/FAILED, due now.
   Status release(const std::vector<std::pair<std::string, int64_t>>& idsAndSeqs);
+  // Extends the leases we still hold (fenced by lease_seq) to `now + leaseMs`, so an attempt
+  // that outlasts one lease is not re-claimed while it runs.
+  Status renew(const std::vector<std::pair<std::string, int64_t>>& idsAndSeqs, TimeMs now,
+               int64_t leaseMs);
 
  private:
   Db& db_;

@@ -79,6 +79,11 @@ TestDatabase::~TestDatabase() {
   }
 }
 
+void TestDatabase::drop() const {
+  pqxx::connection c(adminUrl());
+  pqxx::nontransaction(c).exec("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
+}
+
 std::string TestDatabase::scalar(const std::string& sql) const {
   pqxx::connection c(url_);
   pqxx::nontransaction tx(c);
@@ -278,12 +283,20 @@ DispatchProcess::DispatchProcess(const TestDatabase& db, DispatchOptions o) {
                                    "    header_prefix: Beta\n"
                                    "    signing_secret: whsec_dGhpcyBpcyBiZXRhJ3Mgc2lnbmluZyBrZXkhIQ==\n"
                              : o.projectsYaml;
-  std::ofstream(configPath_) << "server:\n  listen: 127.0.0.1:0\n  shutdown_grace: 5s\n"
+  std::string serverExtra =
+      o.serverMaxBodyBytes.empty() ? "" : "  max_body_bytes: " + o.serverMaxBodyBytes + "\n";
+  std::string jobsExtra =
+      o.jobsMaxPayloadBytes.empty() ? "" : "  max_payload_bytes: " + o.jobsMaxPayloadBytes + "\n";
+  std::string adminToken =
+      o.adminToken ? "\"" + *o.adminToken + "\"" : std::string(kAdminToken);
+  std::ofstream(configPath_) << "server:\n  listen: 127.0.0.1:0\n  shutdown_grace: " << o.shutdownGrace << "\n"
+                             << serverExtra
                              << "database:\n  url: " << db.url() << "\n  pool: 8\n"
-                             << "admin:\n  token: " << kAdminToken << "\n"
+                             << "admin:\n  token: " << adminToken << "\n"
                              << "delivery: " << o.deliveryYaml << "\n"
                              << "jobs:\n  timeout: " << o.jobsTimeout
                              << "\n  retry: " << o.jobsRetryYaml << "\n"
+                             << jobsExtra
                              << o.extraYaml << "\n"
                              << projects;
   env_ = o.env;
@@ -395,6 +408,37 @@ CliResult runCli(const std::vector<std::string>& args,
   r.out = readFile(outFile);
   std::error_code ec;
   fs::remove_all(out, ec);
+  return r;
+}
+
+CliResult runCliSplit(const std::vector<std::string>& args,
+                      const std::map<std::string, std::string>& env) {
+  std::string dir = makeTempDir();
+  std::string outFile = dir + "/stdout.txt";
+  std::string errFile = dir + "/stderr.txt";
+  pid_t pid = fork();
+  if (pid == 0) {
+    int out = ::open(outFile.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int err = ::open(errFile.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(out, 1);
+    dup2(err, 2);
+    for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
+    std::vector<char*> argv;
+    argv.push_back(const_cast<char*>(DISPATCH_BINARY));
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(DISPATCH_BINARY, argv.data());
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  CliResult r;
+  r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.stdoutText = readFile(outFile);
+  r.stderrText = readFile(errFile);
+  r.out = r.stdoutText + r.stderrText;
+  std::error_code ec;
+  fs::remove_all(dir, ec);
   return r;
 }
 

@@ -30,6 +30,10 @@ class TestDatabase {
   // Runs SQL and returns the first column of the first row as text ("" if none/NULL).
   std::string scalar(const std::string& sql) const;
   void exec(const std::string& sql) const;
+  // Drops the database now (terminating every connection to it), e.g. to take the store
+  // away from a running server. The destructor then has nothing left to do.
+  void drop() const;
+  const std::string& name() const { return name_; }
 
  private:
   std::string name_;
@@ -105,6 +109,11 @@ struct DispatchOptions {
   std::string deliveryYaml = "{ allow_http: true, allow_private_networks: true, timeout: 2s, workers: 16 }";
   std::string jobsTimeout = "2s";
   std::map<std::string, std::string> env;
+  // Optional settings; empty/unset leaves the key out (the product's default applies).
+  std::string serverMaxBodyBytes;            // server.max_body_bytes, e.g. "16KiB"
+  std::string jobsMaxPayloadBytes;           // jobs.max_payload_bytes, e.g. "1KiB"
+  std::optional<std::string> adminToken;     // admin.token instead of kAdminToken ("" allowed)
+  std::string shutdownGrace = "5s";          // server.shutdown_grace
 };
 
 inline constexpr const char* kAdminToken = "test-admin-token-0123456789";
@@ -145,8 +154,14 @@ class DispatchProcess {
 struct CliResult {
   int exitCode = -1;
   std::string out;
+  // Filled by runCliSplit only: the two streams captured apart.
+  std::string stdoutText;
+  std::string stderrText;
 };
 CliResult runCli(const std::vector<std::string>& args, const std::map<std::string, std::string>& env);
+// As runCli, but stdout and stderr go to separate captures (`out` is stdout then stderr).
+CliResult runCliSplit(const std::vector<std::string>& args,
+                      const std::map<std::string, std::string>& env);
 
 // A temporary directory removed at destruction.
 std::string makeTempDir();
