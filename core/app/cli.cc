@@ -139,8 +139,12 @@ int cmdCheckConfig(const Args& a) {
 int cmdKeys(const Args& a) {
   if (a.positional.size() < 2) return usageError("keys needs create, list or revoke");
   const std::string& sub = a.positional[1];
+  if (sub != "create" && sub != "list" && sub != "revoke") {
+    return usageError("unknown keys command '" + sub + "'");
+  }
   std::string project = opt(a, "--project");
   if (project.empty()) return usageError("--project is required");
+  if (sub == "revoke" && a.positional.size() < 3) return usageError("keys revoke needs a key ID");
   auto cfg = loadOrReport(a);
   if (!cfg) return 1;
   store::Db db(cfg->database.url, 1);
@@ -166,14 +170,10 @@ int cmdKeys(const Args& a) {
     }
     return 0;
   }
-  if (sub == "revoke") {
-    if (a.positional.size() < 3) return usageError("keys revoke needs a key ID");
-    Status st = keys.revoke(*pid, a.positional[2]);
-    if (!st) return userError(st.message());
-    std::printf("revoked %s\n", a.positional[2].c_str());
-    return 0;
-  }
-  return usageError("unknown keys command '" + sub + "'");
+  Status st = keys.revoke(*pid, a.positional[2]);  // revoke: the only command left
+  if (!st) return userError(st.message());
+  std::printf("revoked %s\n", a.positional[2].c_str());
+  return 0;
 }
 
 int cmdJobs(const Args& a) {

@@ -51,6 +51,12 @@ struct Claimed {
   std::string title;
   std::string payload;
   std::optional<std::string> callbackUrl;
+  // Events: what the route decided, and the event's own body when the delivery has none.
+  std::string eventType;
+  std::string headersJson;  // extra headers from the transform, JSON object; "" if none
+  std::string source;
+  std::string eventBody;
+  std::optional<std::string> eventContentType;
 };
 
 // What a worker reports back after one attempt.
@@ -61,6 +67,8 @@ struct Completion {
   TimeMs nextAttemptAt = 0;
   Attempt attempt;
   std::optional<std::string> lastError;  // summary for the delivery row
+  // No attempt was made (rate limit): hand the delivery back, due at nextAttemptAt.
+  bool deferred = false;
   // When set, a callback delivery created in the same transaction (jobs with callbackUrl).
   struct Callback {
     std::string id;

@@ -174,6 +174,10 @@ void Engine::finish(const Completion& c) {
     if (stopping_) return;
     workCv_.wait_for(lock, std::chrono::milliseconds(200));
   }
+  if (c.deferred) {
+    notifyDue(c.nextAttemptAt);
+    return;
+  }
   log::info("attempt", {{"delivery_id", c.deliveryId},
                         {"attempt", c.attempt.attempt},
                         {"status", toString(c.next)},

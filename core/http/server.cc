@@ -6,10 +6,13 @@
 #include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/ThreadPool.h>
 #include <Poco/URI.h>
+
+#include <chrono>
 
 #include "core/http/envelope.h"
 #include "core/util/log.h"
@@ -28,6 +31,34 @@ bool readBody(std::istream& in, int64_t limit, std::string* out) {
     out->append(buf, static_cast<size_t>(n));
   }
   return true;
+}
+
+// What a connection answered early (body too large) still reads and discards before closing.
+constexpr int64_t kLingerBytes = int64_t{16} << 20;
+constexpr std::chrono::milliseconds kLingerTime{2000};
+
+// Closing a socket with unread request bytes makes the kernel send a reset, which can
+// destroy the response still in flight: the client would see a broken connection instead
+// of the 413. So, as nginx's lingering close: send FIN, then discard what the client still
+// sends, within a byte and time budget, so a huge body is still never read in full.
+void lingerBeforeClose(Poco::Net::HTTPServerRequest& preq) {
+  auto* impl = dynamic_cast<Poco::Net::HTTPServerRequestImpl*>(&preq);
+  if (impl == nullptr) return;
+  try {
+    Poco::Net::StreamSocket& sock = impl->socket();
+    sock.shutdownSend();
+    sock.setReceiveTimeout(Poco::Timespan(0, 250'000));
+    const auto deadline = std::chrono::steady_clock::now() + kLingerTime;
+    char buf[16384];
+    int64_t left = kLingerBytes;
+    while (left > 0 && std::chrono::steady_clock::now() < deadline) {
+      int n = sock.receiveBytes(buf, sizeof buf);
+      if (n <= 0) break;
+      left -= n;
+    }
+  } catch (...) {
+    // A timeout or a reset while draining: the connection is closing anyway.
+  }
 }
 
 class Handler : public Poco::Net::HTTPRequestHandler {
@@ -50,6 +81,10 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     presp.setContentLength(static_cast<std::streamsize>(resp.body.size()));
     std::ostream& out = presp.send();
     if (preq.getMethod() != "HEAD") out.write(resp.body.data(), static_cast<std::streamsize>(resp.body.size()));
+    if (resp.close) {
+      out.flush();
+      lingerBeforeClose(preq);
+    }
   }
 
  private:

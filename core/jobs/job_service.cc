@@ -8,15 +8,22 @@ namespace dispatch::jobs {
 
 Result<ScheduleResult> JobService::schedule(const std::string& projectId, std::string_view body,
                                             const std::optional<std::string>& idempotencyKey) {
+  if (idempotencyKey && (idempotencyKey->empty() || idempotencyKey->size() > 255)) {
+    return Status(Code::kInvalid, "Idempotency-Key must be 1-255 characters");
+  }
+  // Looked up before validating: a retried request must get its job back although by now
+  // its fireAt may be in the past (the job may even have fired).
+  if (idempotencyKey) {
+    auto existing = store_.findByIdempotencyKey(projectId, *idempotencyKey);
+    if (!existing) return existing.status();
+    if (existing->has_value()) return ScheduleResult{std::move(existing.value()).value(), false};
+  }
   ValidationLimits limits;
   limits.maxPayloadBytes = cfg_.jobs.maxPayloadBytes;
   limits.policy = {cfg_.delivery.allowHttp, cfg_.delivery.allowPrivateNetworks};
   TimeMs now = clock_.nowMs();
   auto req = validateJobRequest(body, limits, now);
   if (!req) return req.status();
-  if (idempotencyKey && (idempotencyKey->empty() || idempotencyKey->size() > 255)) {
-    return Status(Code::kInvalid, "Idempotency-Key must be 1-255 characters");
-  }
   NewJob nj;
   nj.id = newUuidV7();
   nj.projectId = projectId;

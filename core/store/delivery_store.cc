@@ -16,11 +16,15 @@ const char* kClaimSql =
     "  lease_seq = d.lease_seq + 1, updated_at = now() "
     "  WHERE d.id IN (SELECT id FROM due UNION ALL SELECT id FROM expired) "
     "  RETURNING d.id, d.project_id, d.kind, d.job_id, d.event_id, d.destination, d.url, "
-    "  d.message_id, d.body, d.attempts, d.lease_seq, d.due_at) "
+    "  d.message_id, d.body, d.attempts, d.lease_seq, d.due_at, d.event_type, d.headers, "
+    "  d.source) "
     "SELECT upd.id, upd.project_id, upd.kind, upd.job_id, upd.event_id, upd.destination, upd.url, "
     "upd.message_id, upd.body, upd.attempts, upd.lease_seq, ts_to_ms(upd.due_at), "
-    "j.id IS NOT NULL, j.title, j.payload, j.callback_url "
-    "FROM upd LEFT JOIN jobs j ON j.id = upd.job_id AND upd.kind = 1 ORDER BY upd.due_at";
+    "j.id IS NOT NULL, j.title, j.payload, j.callback_url, "
+    "upd.event_type, upd.headers, upd.source, "
+    "CASE WHEN upd.body IS NULL THEN ev.body END, ev.content_type "
+    "FROM upd LEFT JOIN jobs j ON j.id = upd.job_id AND upd.kind = 1 "
+    "LEFT JOIN events ev ON ev.id = upd.event_id AND upd.kind = 2 ORDER BY upd.due_at";
 
 std::optional<std::string> optStr(const pqxx::field& f) {
   if (f.is_null()) return std::nullopt;
@@ -46,6 +50,11 @@ delivery::Claimed claimedFromRow(const pqxx::row& r) {
     c.payload = r[14].c_str();
     c.callbackUrl = optStr(r[15]);
   }
+  if (!r[16].is_null()) c.eventType = r[16].c_str();
+  if (!r[17].is_null()) c.headersJson = r[17].c_str();
+  if (!r[18].is_null()) c.source = r[18].c_str();
+  if (!r[19].is_null()) c.eventBody = pqxx::binarystring(r[19]).str();
+  c.eventContentType = optStr(r[20]);
   return c;
 }
 
@@ -97,6 +106,16 @@ Status DeliveryStore::complete(const delivery::Completion& c) {
   bool ours = true;
   Status st = db_.run([&](Connection& conn) {
     pqxx::work tx(conn);
+    if (c.deferred) {
+      auto r = tx.exec_params(
+          "UPDATE deliveries SET status = CASE WHEN attempts > 0 THEN 'FAILED' ELSE 'SCHEDULED' "
+          "END, due_at = ms_to_ts($3), lease_until = NULL, updated_at = now() "
+          "WHERE id = $1 AND lease_seq = $2 AND status = 'FIRING' RETURNING id",
+          c.deliveryId, static_cast<long long>(c.leaseSeq), static_cast<long long>(c.nextAttemptAt));
+      ours = !r.empty();
+      if (ours) tx.commit();
+      return;
+    }
     const auto& a = c.attempt;
     auto r = tx.exec_params(
         "UPDATE deliveries SET status = $3, attempts = attempts + 1, "

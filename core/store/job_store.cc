@@ -125,6 +125,20 @@ Result<jobs::JobPage> JobStore::list(const jobs::JobFilter& f) {
   return page;
 }
 
+Result<std::optional<jobs::Job>> JobStore::findByIdempotencyKey(const std::string& projectId,
+                                                                const std::string& key) {
+  std::optional<jobs::Job> found;
+  Status st = db_.run([&](Connection& c) {
+    pqxx::read_transaction tx(c);
+    auto r = tx.exec_params(
+        std::string("SELECT ") + kJobColumns + "WHERE j.project_id = $1 AND j.idempotency_key = $2",
+        projectId, key);
+    if (!r.empty()) found = jobFromRow(r[0]);
+  });
+  if (!st) return st;
+  return found;
+}
+
 Status JobStore::cancel(const std::string& id, const std::string& projectId) {
   if (!isUuid(id)) return Status(Code::kNotFound, "Job not found");
   Status result;

@@ -22,6 +22,9 @@ class JobStore {
   // The job with its logs (newest first). `projectId` null: any project (admin).
   Result<jobs::Job> get(const std::string& id, const std::optional<std::string>& projectId);
   Result<jobs::JobPage> list(const jobs::JobFilter& filter);
+  // The project's job created with this Idempotency-Key, if any (without logs).
+  Result<std::optional<jobs::Job>> findByIdempotencyKey(const std::string& projectId,
+                                                        const std::string& key);
   // SCHEDULED → CANCELLED. kNotFound (absent/other project), kConflict (not SCHEDULED).
   Status cancel(const std::string& id, const std::string& projectId);
 

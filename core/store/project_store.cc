@@ -25,7 +25,7 @@ Result<ProjectRow> ProjectStore::find(const std::string& nameOrId) {
   Status st = db_.run([&](Connection& c) {
     pqxx::nontransaction tx(c);
     pqxx::result r = isUuid(nameOrId)
-        ? tx.exec_params("SELECT id, name FROM projects WHERE id = $1 OR name = $1", nameOrId)
+        ? tx.exec_params("SELECT id, name FROM projects WHERE id = $1::uuid OR name = $1::text", nameOrId)
         : tx.exec_params("SELECT id, name FROM projects WHERE name = $1", nameOrId);
     if (!r.empty()) row = ProjectRow{r[0][0].c_str(), r[0][1].c_str()};
   });

@@ -1,0 +1,71 @@
+// Ingest: the request's path from arrival to a durable event.
+#include "core/ingest/ingest_service.h"
+
+#include "core/util/json.h"
+#include "core/util/uuid.h"
+#include "core/verify/verifier.h"
+
+namespace dispatch::ingest {
+namespace {
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+const Status kInvalidSignature(Code::kUnauthorized, "Invalid signature");
+
+}  // namespace
+
+std::string extractEventType(const config::EventTypeConfig& cfg, const HookRequest& req) {
+  if (!cfg.header.empty()) return req.header(cfg.header).value_or("");
+  if (cfg.path.empty()) return "";
+  auto doc = json::parse(req.body);
+  if (!doc) return "";
+  const json::Value* v = doc->at(cfg.path);
+  return v ? v->scalarText() : "";
+}
+
+bool IngestService::verified(const route::SourceEntry& src, const HookRequest& req) {
+  const std::string& preset = src.source->verify.preset;
+  if (preset == "none") return src.source->allowUnsigned;
+  if (preset == "api-key") {
+    auto auth = req.header("Authorization");
+    const std::string prefix = "Bearer ";
+    if (!auth || auth->compare(0, prefix.size(), prefix) != 0) return false;
+    auto key = keys_.authenticate(auth->substr(prefix.size()));
+    return key && key->projectId == src.projectId;
+  }
+  if (!src.verifier) return false;
+  verify::Request vr{req.header, req.body, clock_.nowMs()};
+  return src.verifier->verify(vr);
+}
+
+Result<HookResult> IngestService::accept(const route::Routing& routing, const HookRequest& req) {
+  const route::SourceEntry* src = routing.source(req.slug);
+  if (src == nullptr) return Status(Code::kNotFound, "Unknown source");
+  if (!verified(*src, req)) return kInvalidSignature;
+
+  route::IncomingEvent e;
+  e.id = newUuidV7();
+  e.projectId = src->projectId;
+  e.source = req.slug;
+  e.eventType = extractEventType(src->source->eventType, req);
+  e.headers.reserve(req.headers.size());
+  for (const auto& [k, v] : req.headers) e.headers.emplace_back(lower(k), v);
+  e.query = req.query;
+  e.body = req.body;
+  e.contentType = req.header("Content-Type");
+  if (!src->source->idempotencyHeader.empty()) {
+    auto v = req.header(src->source->idempotencyHeader);
+    if (v && !v->empty()) e.idempotencyKey = v->substr(0, 512);
+  }
+  e.receivedAt = clock_.nowMs();
+
+  route::RoutePlan plan = routing.plan(e);
+  auto out = events_.ingest(e, plan);
+  if (!out) return out.status();
+  return HookResult{out->eventId, out->duplicate};
+}
+
+}  // namespace dispatch::ingest

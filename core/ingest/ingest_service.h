@@ -1,0 +1,49 @@
+// Source endpoints (POST /hooks/{slug}): verify → event type → route → durable store.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/route/routing.h"
+#include "core/store/event_store.h"
+#include "core/store/key_store.h"
+#include "core/util/status.h"
+
+namespace dispatch::ingest {
+
+struct HookRequest {
+  std::string slug;
+  std::function<std::optional<std::string>(std::string_view)> header;  // case-insensitive
+  route::Headers headers;  // all of them, names as received
+  route::Headers query;
+  std::string body;
+};
+
+struct HookResult {
+  std::string eventId;
+  bool duplicate = false;
+};
+
+// Extracts the event type: a header's value, or a JSON dot-path's scalar text ("" when the
+// body is not JSON or the path is missing).
+std::string extractEventType(const config::EventTypeConfig& cfg, const HookRequest& req);
+
+class IngestService {
+ public:
+  IngestService(store::EventStore& events, store::KeyStore& keys, const Clock& clock)
+      : events_(events), keys_(keys), clock_(clock) {}
+
+  // kNotFound (unknown slug), kUnauthorized ("Invalid signature"), kUnavailable (store).
+  Result<HookResult> accept(const route::Routing& routing, const HookRequest& req);
+
+ private:
+  bool verified(const route::SourceEntry& src, const HookRequest& req);
+
+  store::EventStore& events_;
+  store::KeyStore& keys_;
+  const Clock& clock_;
+};
+
+}  // namespace dispatch::ingest

@@ -1,0 +1,52 @@
+// A routed event and what routing made of it.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/delivery/delivery.h"
+#include "core/util/time.h"
+
+namespace dispatch::route {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+struct IncomingEvent {
+  std::string id;
+  std::string projectId;
+  std::string source;     // slug
+  std::string eventType;  // "" when none
+  Headers headers;        // lower-cased names
+  Headers query;
+  std::string body;       // exactly as received
+  std::optional<std::string> contentType;
+  std::optional<std::string> idempotencyKey;
+  TimeMs receivedAt = 0;
+};
+
+struct PlannedDelivery {
+  std::string id;
+  std::string destination;
+  std::string url;                  // the destination's URL as of creation
+  std::optional<std::string> body;  // null: the event's body as received
+  std::string eventType;            // after the transform
+  Headers headersOut;               // set by the transform
+  delivery::State state = delivery::State::kScheduled;  // kDead when the transform failed
+  std::optional<std::string> error;  // the transform's error
+  // webhook-id: the event id (null) for first routing; a replay sets the delivery's own id.
+  std::optional<std::string> messageId;
+};
+
+struct Skip {
+  std::string destination;
+  std::string reason;  // "event type filter" | "transform returned nil"
+};
+
+struct RoutePlan {
+  std::vector<PlannedDelivery> deliveries;
+  std::vector<Skip> skips;
+};
+
+}  // namespace dispatch::route

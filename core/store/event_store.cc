@@ -1,0 +1,304 @@
+// Event rows, their deliveries and skips.
+#include "core/store/event_store.h"
+
+#include "core/store/connection.h"
+#include "core/store/group_commit_tx.h"
+#include "core/store/row_mapping.h"
+#include "core/util/json.h"
+#include "core/util/uuid.h"
+
+namespace dispatch::store {
+namespace {
+
+std::string pairsJson(const route::Headers& h) {
+  json::Writer w;
+  w.beginObject();
+  for (const auto& [k, v] : h) w.key(k).string(v);
+  w.endObject();
+  return w.take();
+}
+
+const char* nullable(const std::optional<std::string>& s) { return s ? s->c_str() : nullptr; }
+
+// Inserts the planned deliveries and skips of event `e` in one statement each.
+void insertPlan(pqxx::transaction_base& tx, const route::IncomingEvent& e,
+                const route::RoutePlan& plan) {
+  if (!plan.deliveries.empty()) {
+    std::string sql =
+        "INSERT INTO deliveries (id, project_id, kind, event_id, destination, url, message_id, "
+        "body, status, due_at, event_type, headers, source, last_error, created_at, updated_at) "
+        "VALUES ";
+    std::string now = "ms_to_ts(" + std::to_string(e.receivedAt) + ")";
+    bool first = true;
+    for (const auto& d : plan.deliveries) {
+      if (!first) sql += ',';
+      first = false;
+      sql += '(' + tx.quote(d.id) + "::uuid," + tx.quote(e.projectId) + "::uuid,2," +
+             tx.quote(e.id) + "::uuid," + tx.quote(d.destination) + ',' + tx.quote(d.url) + ',' +
+             tx.quote(d.messageId.value_or(e.id)) + ',' + (d.body ? tx.quote(*d.body) : "NULL") + ',' +
+             tx.quote(delivery::toString(d.state)) + ',' + now + ',' + tx.quote(d.eventType) +
+             ',' + (d.headersOut.empty() ? "NULL" : tx.quote(pairsJson(d.headersOut))) + ',' +
+             tx.quote(e.source) + ',' + (d.error ? tx.quote(*d.error) : "NULL") + ',' + now +
+             ',' + now + ')';
+    }
+    tx.exec(sql);
+  }
+  for (const auto& s : plan.skips) {
+    tx.exec_params("INSERT INTO event_skips (event_id, destination, reason) VALUES ($1,$2,$3)",
+                   e.id, s.destination, s.reason);
+  }
+}
+
+bool hasScheduled(const route::RoutePlan& plan) {
+  for (const auto& d : plan.deliveries) {
+    if (d.state == delivery::State::kScheduled) return true;
+  }
+  return false;
+}
+
+const char* kDeliveryColumns =
+    "d.id, d.project_id, d.event_id, COALESCE(d.destination, ''), d.status, d.attempts, "
+    "CASE WHEN d.status IN ('SCHEDULED','FAILED') THEN ts_to_ms(d.due_at) END, d.last_error, "
+    "ts_to_ms(d.created_at), ts_to_ms(d.updated_at) ";
+
+DeliveryView deliveryFromRow(const pqxx::row& r) {
+  DeliveryView d;
+  d.id = r[0].c_str();
+  d.projectId = r[1].c_str();
+  if (!r[2].is_null()) d.eventId = r[2].c_str();
+  d.destination = r[3].c_str();
+  d.status = delivery::parseState(r[4].c_str()).value_or(delivery::State::kScheduled);
+  d.attempts = r[5].as<int>();
+  if (!r[6].is_null()) d.nextAttemptAt = r[6].as<long long>();
+  if (!r[7].is_null()) d.error = r[7].c_str();
+  d.createdAt = r[8].as<long long>();
+  d.updatedAt = r[9].as<long long>();
+  return d;
+}
+
+}  // namespace
+
+Result<IngestOutcome> EventStore::ingest(const route::IncomingEvent& e,
+                                         const route::RoutePlan& plan) {
+  IngestOutcome out;
+  auto work = [&](pqxx::transaction_base& tx, BatchTx* btx) {
+    out = IngestOutcome{e.id, false};
+    auto r = tx.exec_params(
+        "INSERT INTO events (id, project_id, source, event_type, headers, query, body, "
+        "content_type, idempotency_key, received_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,"
+        "ms_to_ts($10)) ON CONFLICT (source, idempotency_key) DO NOTHING RETURNING id",
+        e.id, e.projectId, e.source, e.eventType, pairsJson(e.headers), pairsJson(e.query),
+        pqxx::binarystring(e.body), nullable(e.contentType), nullable(e.idempotencyKey),
+        static_cast<long long>(e.receivedAt));
+    if (r.empty()) {
+      auto ex = tx.exec_params(
+          "SELECT id FROM events WHERE source = $1 AND idempotency_key = $2", e.source,
+          *e.idempotencyKey);
+      out = IngestOutcome{ex[0][0].c_str(), true};
+      return;
+    }
+    insertPlan(tx, e, plan);
+    if (hasScheduled(plan)) {
+      if (btx) {
+        btx->notifyDue(e.receivedAt);
+      } else {
+        tx.exec_params("SELECT pg_notify('dispatch_due', $1)", std::to_string(e.receivedAt));
+      }
+    }
+  };
+  Status st = committer_ ? committer_->submit([&](BatchTx& b) { work(b.tx(), &b); })
+                         : db_.run([&](Connection& c) {
+                             pqxx::work tx(c);
+                             work(tx, nullptr);
+                             tx.commit();
+                           });
+  if (!st) return st;
+  return out;
+}
+
+Status EventStore::addDeliveries(const route::IncomingEvent& e, const route::RoutePlan& plan) {
+  return db_.run([&](Connection& c) {
+    pqxx::work tx(c);
+    insertPlan(tx, e, plan);
+    if (hasScheduled(plan)) {
+      tx.exec_params("SELECT pg_notify('dispatch_due', $1)", std::to_string(e.receivedAt));
+    }
+    tx.commit();
+  });
+}
+
+Result<route::IncomingEvent> EventStore::loadEvent(const std::string& id,
+                                                   const std::optional<std::string>& projectId) {
+  if (!isUuid(id)) return Status(Code::kNotFound, "Event not found");
+  std::optional<route::IncomingEvent> out;
+  Status st = db_.run([&](Connection& c) {
+    pqxx::read_transaction tx(c);
+    auto r = tx.exec_params(
+        "SELECT id, project_id, source, event_type, headers, query, body, content_type, "
+        "ts_to_ms(received_at) FROM events WHERE id = $1 AND ($2::uuid IS NULL OR project_id = "
+        "$2::uuid)",
+        id, nullable(projectId));
+    if (r.empty()) return;
+    route::IncomingEvent e;
+    e.id = r[0][0].c_str();
+    e.projectId = r[0][1].c_str();
+    e.source = r[0][2].c_str();
+    e.eventType = r[0][3].c_str();
+    for (const char* col : {"headers", "query"}) {
+      std::string text = r[0][col].c_str();
+      auto doc = json::parse(text);
+      if (!doc) continue;
+      auto& dst = std::string(col) == "headers" ? e.headers : e.query;
+      for (const auto& [k, v] : doc->members()) dst.emplace_back(k, v.asString());
+    }
+    e.body = pqxx::binarystring(r[0][6]).str();
+    if (!r[0][7].is_null()) e.contentType = r[0][7].c_str();
+    e.receivedAt = r[0][8].as<long long>();
+    out = std::move(e);
+  });
+  if (!st) return st;
+  if (!out) return Status(Code::kNotFound, "Event not found");
+  return std::move(*out);
+}
+
+Result<EventView> EventStore::getEvent(const std::string& id,
+                                       const std::optional<std::string>& projectId) {
+  auto ev = loadEvent(id, projectId);
+  if (!ev) return ev.status();
+  EventView v;
+  v.id = ev->id;
+  v.projectId = ev->projectId;
+  v.source = ev->source;
+  v.eventType = ev->eventType;
+  v.body = ev->body;
+  v.receivedAt = ev->receivedAt;
+  Status st = db_.run([&](Connection& c) {
+    pqxx::read_transaction tx(c);
+    v.headersJson = tx.exec_params("SELECT headers FROM events WHERE id = $1", id)[0][0].c_str();
+    auto r = tx.exec_params(std::string("SELECT ") + kDeliveryColumns +
+                                "FROM deliveries d WHERE d.event_id = $1 ORDER BY d.created_at, d.id",
+                            id);
+    for (const auto& row : r) {
+      DeliveryView d = deliveryFromRow(row);
+      d.logs = readAttempts(tx, d.id);
+      v.deliveries.push_back(std::move(d));
+    }
+    auto s = tx.exec_params("SELECT destination, reason FROM event_skips WHERE event_id = $1", id);
+    for (const auto& row : s) v.skips.push_back({row[0].c_str(), row[1].c_str()});
+  });
+  if (!st) return st;
+  return v;
+}
+
+Result<std::vector<EventView>> EventStore::listEvents(const std::optional<std::string>& projectId,
+                                                      const std::optional<std::string>& source,
+                                                      const std::optional<std::string>& type,
+                                                      Page page, int64_t* total) {
+  std::vector<EventView> out;
+  Status st = db_.run([&](Connection& c) {
+    pqxx::read_transaction tx(c);
+    std::string where =
+        "WHERE ($1::uuid IS NULL OR project_id = $1::uuid) AND ($2::text IS NULL OR source = "
+        "$2::text) AND ($3::text IS NULL OR event_type = $3::text) ";
+    *total = tx.exec_params("SELECT count(*) FROM events " + where, nullable(projectId),
+                            nullable(source), nullable(type))[0][0]
+                 .as<long long>();
+    auto r = tx.exec_params(
+        "SELECT id, project_id, source, event_type, ts_to_ms(received_at) FROM events " + where +
+            "ORDER BY received_at DESC, id DESC LIMIT $4 OFFSET $5",
+        nullable(projectId), nullable(source), nullable(type), page.limit,
+        static_cast<long long>(page.page - 1) * page.limit);
+    for (const auto& row : r) {
+      EventView v;
+      v.id = row[0].c_str();
+      v.projectId = row[1].c_str();
+      v.source = row[2].c_str();
+      v.eventType = row[3].c_str();
+      v.receivedAt = row[4].as<long long>();
+      out.push_back(std::move(v));
+    }
+  });
+  if (!st) return st;
+  return out;
+}
+
+Result<DeliveryView> EventStore::getDelivery(const std::string& id,
+                                             const std::optional<std::string>& projectId) {
+  if (!isUuid(id)) return Status(Code::kNotFound, "Delivery not found");
+  std::optional<DeliveryView> out;
+  Status st = db_.run([&](Connection& c) {
+    pqxx::read_transaction tx(c);
+    auto r = tx.exec_params(std::string("SELECT ") + kDeliveryColumns +
+                                "FROM deliveries d WHERE d.id = $1 AND d.kind = 2 AND "
+                                "($2::uuid IS NULL OR d.project_id = $2::uuid)",
+                            id, nullable(projectId));
+    if (r.empty()) return;
+    out = deliveryFromRow(r[0]);
+    out->logs = readAttempts(tx, id);
+  });
+  if (!st) return st;
+  if (!out) return Status(Code::kNotFound, "Delivery not found");
+  return std::move(*out);
+}
+
+Result<std::vector<DeliveryView>> EventStore::listDeliveries(
+    const std::optional<std::string>& projectId, const std::optional<delivery::State>& status,
+    const std::optional<std::string>& destination, Page page, int64_t* total) {
+  std::vector<DeliveryView> out;
+  Status st = db_.run([&](Connection& c) {
+    pqxx::read_transaction tx(c);
+    const char* s = status ? delivery::toString(*status) : nullptr;
+    std::string where =
+        "WHERE d.kind = 2 AND ($1::uuid IS NULL OR d.project_id = $1::uuid) AND ($2::text IS "
+        "NULL OR d.status = $2::text) AND ($3::text IS NULL OR d.destination = $3::text) ";
+    *total = tx.exec_params("SELECT count(*) FROM deliveries d " + where, nullable(projectId), s,
+                            nullable(destination))[0][0]
+                 .as<long long>();
+    auto r = tx.exec_params(std::string("SELECT ") + kDeliveryColumns + "FROM deliveries d " +
+                                where + "ORDER BY d.created_at DESC, d.id DESC LIMIT $4 OFFSET $5",
+                            nullable(projectId), s, nullable(destination), page.limit,
+                            static_cast<long long>(page.page - 1) * page.limit);
+    for (const auto& row : r) out.push_back(deliveryFromRow(row));
+  });
+  if (!st) return st;
+  return out;
+}
+
+Result<DeliveryView> EventStore::retryDelivery(const std::string& id,
+                                               const std::optional<std::string>& projectId) {
+  auto cur = getDelivery(id, projectId);
+  if (!cur) return cur.status();
+  bool changed = false;
+  Status st = db_.run([&](Connection& c) {
+    pqxx::work tx(c);
+    auto r = tx.exec_params(
+        "UPDATE deliveries SET status = 'SCHEDULED', due_at = now(), updated_at = now() "
+        "WHERE id = $1 AND kind = 2 AND status IN ('DEAD','FAILED') AND attempts > 0 RETURNING id",
+        id);
+    changed = !r.empty();
+    if (changed) tx.exec("SELECT pg_notify('dispatch_due', '0')");
+    tx.commit();
+  });
+  if (!st) return st;
+  if (!changed) return Status(Code::kConflict, "Only DEAD or FAILED deliveries can be retried");
+  return getDelivery(id, projectId);
+}
+
+Result<int64_t> EventStore::redrive(const std::string& projectId, const std::string& destination) {
+  int64_t n = 0;
+  Status st = db_.run([&](Connection& c) {
+    pqxx::work tx(c);
+    auto r = tx.exec_params(
+        "UPDATE deliveries SET status = 'SCHEDULED', due_at = now(), updated_at = now() "
+        "WHERE project_id = $1 AND destination = $2 AND kind = 2 AND status = 'DEAD' "
+        "AND attempts > 0",
+        projectId, destination);
+    n = static_cast<int64_t>(r.affected_rows());
+    if (n > 0) tx.exec("SELECT pg_notify('dispatch_due', '0')");
+    tx.commit();
+  });
+  if (!st) return st;
+  return n;
+}
+
+}  // namespace dispatch::store

@@ -1,0 +1,86 @@
+// Writer threads of the group committer.
+#include "core/store/group_commit.h"
+
+#include "core/store/group_commit_tx.h"
+#include "core/util/log.h"
+
+namespace dispatch::store {
+
+GroupCommitter::GroupCommitter(Db& db, int writers, int maxBatch)
+    : db_(db), maxBatch_(maxBatch < 1 ? 1 : maxBatch) {
+  for (int i = 0; i < (writers < 1 ? 1 : writers); ++i) {
+    threads_.emplace_back([this] { writerLoop(); });
+  }
+}
+
+GroupCommitter::~GroupCommitter() {
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    stopping_ = true;
+    cv_.notify_all();
+  }
+  for (auto& t : threads_) t.join();
+  // Nothing can be left: writers drain the queue before they exit.
+}
+
+Status GroupCommitter::submit(std::function<void(BatchTx&)> work) {
+  Item item{std::move(work), {}};
+  std::future<Status> f = item.done.get_future();
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    if (stopping_) return Status(Code::kUnavailable, "shutting down");
+    queue_.push_back(&item);
+  }
+  cv_.notify_one();
+  return f.get();
+}
+
+void GroupCommitter::writerLoop() {
+  std::vector<Item*> batch;
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping and drained
+      while (!queue_.empty() && static_cast<int>(batch.size()) < maxBatch_) {
+        batch.push_back(queue_.front());
+        queue_.pop_front();
+      }
+      // Leave the rest to another writer, so two transactions can be in flight.
+      if (!queue_.empty()) cv_.notify_one();
+    }
+    commitBatch(batch);
+    batch.clear();
+  }
+}
+
+namespace {
+
+// Runs items in one transaction; throws on any failure.
+void runTogether(Connection& c, const std::vector<std::function<void(BatchTx&)>*>& works) {
+  pqxx::work tx(c);
+  BatchTx btx(tx);
+  for (auto* w : works) (*w)(btx);
+  if (btx.due()) tx.exec_params("SELECT pg_notify('dispatch_due', $1)", std::to_string(*btx.due()));
+  tx.commit();
+}
+
+}  // namespace
+
+void GroupCommitter::commitBatch(std::vector<Item*>& batch) {
+  std::vector<std::function<void(BatchTx&)>*> works;
+  works.reserve(batch.size());
+  for (Item* it : batch) works.push_back(&it->work);
+  Status st = db_.run([&](Connection& c) { runTogether(c, works); });
+  if (st.isOk() || batch.size() == 1 || st.code() == Code::kUnavailable) {
+    for (Item* it : batch) it->done.set_value(st);
+    return;
+  }
+  // One item spoiled the batch: give every item its own transaction and its own answer.
+  for (Item* it : batch) {
+    std::vector<std::function<void(BatchTx&)>*> one{&it->work};
+    it->done.set_value(db_.run([&](Connection& c) { runTogether(c, one); }));
+  }
+}
+
+}  // namespace dispatch::store

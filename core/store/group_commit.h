@@ -1,0 +1,55 @@
+// Group commit: callers hand their writes to a few writer threads that run many callers'
+// work in one transaction, so one WAL flush (fsync) serves the whole batch. A batch takes
+// whatever is queued when a writer becomes free: no fixed linger, so a lone request is not
+// delayed and a busy server commits large batches. Durable: callers return only after the
+// commit, with its Status.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <future>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "core/store/db.h"
+#include "core/util/time.h"
+
+namespace dispatch::store {
+
+// Store-internal view of the shared transaction (defined in group_commit_tx.h).
+class BatchTx;
+
+class GroupCommitter {
+ public:
+  // `writers` threads, each committing at most `maxBatch` items per transaction.
+  GroupCommitter(Db& db, int writers = 2, int maxBatch = 512);
+  ~GroupCommitter();
+  GroupCommitter(const GroupCommitter&) = delete;
+  GroupCommitter& operator=(const GroupCommitter&) = delete;
+
+  // Runs `work` in a shared transaction and waits for the commit. If the batch fails, each
+  // item is retried alone, so `work` must only write (and record results in its captures)
+  // and may run twice; an item whose own run throws gets that error's Status.
+  Status submit(std::function<void(BatchTx&)> work);
+
+ private:
+  struct Item {
+    std::function<void(BatchTx&)> work;
+    std::promise<Status> done;
+  };
+  void writerLoop();
+  void commitBatch(std::vector<Item*>& batch);
+
+  Db& db_;
+  int maxBatch_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Item*> queue_;
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace dispatch::store
