@@ -54,12 +54,16 @@ bool parseArgs(int argc, char** argv, int from, Args* a, std::string* err) {
     if (s.rfind("--", 0) == 0) {
       std::string key = s, value;
       size_t eq = s.find('=');
+      if (eq != std::string::npos) key = s.substr(0, eq);
+      bool valued = false;
+      for (const char* v : kValued) valued = valued || key == v;
       if (eq != std::string::npos) {
-        key = s.substr(0, eq);
+        if (!valued) {
+          *err = "unknown option " + key;
+          return false;
+        }
         value = s.substr(eq + 1);
       } else {
-        bool valued = false;
-        for (const char* v : kValued) valued = valued || key == v;
         if (!valued) {
           *err = "unknown option " + key;
           return false;

@@ -74,7 +74,7 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       log::error("unhandled error in request", {{"error", e.what()}});
       resp = errorResponse(Status(Code::kInternal, ""));
     }
-    presp.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(resp.status));
+    presp.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(resp.status));
     presp.setContentType(resp.contentType);
     for (const auto& [k, v] : resp.headers) presp.set(k, v);
     if (resp.close) presp.setKeepAlive(false);
@@ -107,7 +107,10 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       r.close = true;  // the rest of the body is never read
       return r;
     }
-    if (!readBody(preq.stream(), limit, &req.body)) {
+    // HTTP/1.1: a request with neither Content-Length nor chunked encoding has no body
+    // (reading "until close" would hang on a keep-alive connection).
+    bool hasBody = preq.hasContentLength() || preq.getChunkedTransferEncoding();
+    if (hasBody && !readBody(preq.stream(), limit, &req.body)) {
       Response r = envelope(413, "Request body too large");
       r.close = true;
       return r;
@@ -149,7 +152,11 @@ Server::~Server() { stop(); }
 
 void Server::start() {
   Poco::Net::SocketAddress addr(impl_->opts.host, static_cast<Poco::UInt16>(impl_->opts.port));
-  Poco::Net::ServerSocket socket(addr, 1024);
+  // Bind without SO_REUSEPORT (Poco's default constructor sets it), so a second server on a
+  // port in use fails instead of silently sharing it.
+  Poco::Net::ServerSocket socket;
+  socket.bind(addr, true, false);
+  socket.listen(1024);
   impl_->port = socket.address().port();
   auto* params = new Poco::Net::HTTPServerParams;
   params->setMaxThreads(impl_->opts.threads);
