@@ -12,6 +12,7 @@
 #include "core/http/api.h"
 #include "core/http/server.h"
 #include "core/net/http_client.h"
+#include "core/store/group_commit.h"
 #include "core/store/migrations.h"
 #include "core/store/project_store.h"
 #include "core/util/log.h"
@@ -87,7 +88,8 @@ int runServer(const std::string& configPath) {
   eopts.leaseMs = cfg->delivery.leaseMs > 0
                       ? cfg->delivery.leaseMs
                       : std::max(cfg->delivery.timeoutMs, cfg->jobs.timeoutMs) + 30'000;
-  delivery::Engine engine(db, configSource, http, systemClock(), eopts);
+  store::GroupCommitter committer(db, 2, 512);
+  delivery::Engine engine(db, configSource, http, systemClock(), eopts, &committer);
 
   auto reload = [&]() -> std::vector<std::string> {
     auto next = config::loadFile(configPath);
@@ -105,7 +107,7 @@ int runServer(const std::string& configPath) {
   };
 
   http::ApiContext ctx{db, configSource, [&engine](TimeMs t) { engine.notifyDue(t); },
-                       systemClock(), reload};
+                       systemClock(), reload, &committer};
   http::Router router;
   http::addHealthRoutes(router, ctx);
   http::addKeyRoutes(router, ctx);

@@ -9,8 +9,8 @@
 
 namespace dispatch::delivery {
 Engine::Engine(store::Db& db, ConfigSource config, net::HttpClient& http, const Clock& clock,
-               EngineOptions options)
-    : db_(db), store_(db), runner_(std::move(config), http, clock), clock_(clock),
+               EngineOptions options, store::GroupCommitter* committer)
+    : db_(db), store_(db, committer), runner_(std::move(config), http, clock), clock_(clock),
       opts_(options), dbUrl_(db.url()) {}
 
 Engine::~Engine() { stop(0); }

@@ -28,8 +28,9 @@ struct EngineOptions {
 
 class Engine {
  public:
+  // With `committer`, attempt completions are group-committed.
   Engine(store::Db& db, ConfigSource config, net::HttpClient& http, const Clock& clock,
-         EngineOptions options);
+         EngineOptions options, store::GroupCommitter* committer = nullptr);
   ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;

@@ -11,6 +11,7 @@
 #include "core/http/request.h"
 #include "core/http/router.h"
 #include "core/store/db.h"
+#include "core/store/group_commit.h"
 #include "core/util/time.h"
 
 namespace dispatch::delivery {
@@ -26,6 +27,8 @@ struct ApiContext {
   const Clock& clock;
   // Re-reads the config file; returns errors (empty on success).
   std::function<std::vector<std::string>()> reload;
+  // Group commit for the write-heavy endpoints (job creation, ingest). May be null.
+  store::GroupCommitter* committer = nullptr;
 };
 
 // Who is calling: a project's API key, or the admin token.

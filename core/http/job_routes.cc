@@ -29,7 +29,7 @@ Response schedule(Request& req, ApiContext& ctx) {
   if (caller->admin) return envelope(400, "Jobs are created with a project API key");
   if (auto r = requireJson(req)) return *r;
   auto cfg = ctx.config();
-  jobs::JobService svc(ctx.db, *cfg, ctx.clock);
+  jobs::JobService svc(ctx.db, *cfg, ctx.clock, ctx.committer);
   auto res = svc.schedule(caller->projectId, req.body, req.header("Idempotency-Key"));
   if (!res) return errorResponse(res.status());
   if (!res->created) return envelope(200, "Job already exists", jobs::jobJson(res->job, false, false));

@@ -19,8 +19,9 @@ struct ScheduleResult {
 
 class JobService {
  public:
-  JobService(store::Db& db, const config::Config& cfg, const Clock& clock)
-      : store_(db), cfg_(cfg), clock_(clock) {}
+  JobService(store::Db& db, const config::Config& cfg, const Clock& clock,
+             store::GroupCommitter* committer = nullptr)
+      : store_(db, committer), cfg_(cfg), clock_(clock) {}
 
   // Validates `body` (the POST /api/v1/jobs JSON) and creates the job.
   Result<ScheduleResult> schedule(const std::string& projectId, std::string_view body,

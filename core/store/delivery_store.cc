@@ -2,6 +2,7 @@
 #include "core/store/delivery_store.h"
 
 #include "core/store/connection.h"
+#include "core/store/group_commit_tx.h"
 
 namespace dispatch::store {
 namespace {
@@ -102,51 +103,64 @@ Result<std::vector<TimeMs>> DeliveryStore::leaseExpiries(TimeMs until, int limit
   return out;
 }
 
+namespace {
+
+// One round trip: the attempt row is written only when our lease still holds.
+const char* kCompleteSql =
+    "WITH u AS (UPDATE deliveries SET status = $3::text, attempts = attempts + 1, "
+    "due_at = CASE WHEN $3::text = 'FAILED' THEN ms_to_ts($4) ELSE due_at END, "
+    "lease_until = NULL, last_error = $5, last_code = $6::integer, fired_at = ms_to_ts($7), "
+    "updated_at = now() WHERE id = $1 AND lease_seq = $2 AND status = 'FIRING' RETURNING id) "
+    "INSERT INTO attempts (id, delivery_id, attempt, status, response_code, response_body, "
+    "fired_at, duration_ms, error) SELECT $8, u.id, $9, $10, $6::integer, $11, ms_to_ts($7), $12, $13 "
+    "FROM u RETURNING delivery_id";
+
+const char* kDeferSql =
+    "UPDATE deliveries SET status = CASE WHEN attempts > 0 THEN 'FAILED' ELSE 'SCHEDULED' "
+    "END, due_at = ms_to_ts($3), lease_until = NULL, updated_at = now() "
+    "WHERE id = $1 AND lease_seq = $2 AND status = 'FIRING' RETURNING id";
+
+// Writes one completion; returns false when the lease was taken over (nothing written).
+bool writeCompletion(Connection& conn, pqxx::transaction_base& tx, const delivery::Completion& c) {
+  if (c.deferred) {
+    conn.prepared("delivery_defer", kDeferSql);
+    return !tx.exec_prepared("delivery_defer", c.deliveryId, static_cast<long long>(c.leaseSeq),
+                             static_cast<long long>(c.nextAttemptAt))
+                .empty();
+  }
+  conn.prepared("delivery_complete", kCompleteSql);
+  const auto& a = c.attempt;
+  std::string code = a.responseCode ? std::to_string(*a.responseCode) : "";
+  auto r = tx.exec_prepared(
+      "delivery_complete", c.deliveryId, static_cast<long long>(c.leaseSeq),
+      delivery::toString(c.next), static_cast<long long>(c.nextAttemptAt),
+      c.lastError ? c.lastError->c_str() : nullptr, a.responseCode ? code.c_str() : nullptr,
+      static_cast<long long>(a.firedAt), a.id, a.attempt, a.success ? "SUCCESS" : "FAILED",
+      a.responseBody ? a.responseBody->c_str() : nullptr, static_cast<long long>(a.durationMs),
+      a.error ? a.error->c_str() : nullptr);
+  if (r.empty()) return false;
+  if (c.callback) {
+    const auto& cb = *c.callback;
+    tx.exec_params(
+        "INSERT INTO deliveries (id, project_id, kind, job_id, url, message_id, body, status, "
+        "due_at, created_at, updated_at) VALUES ($1::uuid,$2,3,$3,$4,$1::text,$5,'SCHEDULED',"
+        "now(),now(),now())",
+        cb.id, cb.projectId, cb.jobId, cb.url, cb.body);
+  }
+  return true;
+}
+
+}  // namespace
+
 Status DeliveryStore::complete(const delivery::Completion& c) {
   bool ours = true;
-  Status st = db_.run([&](Connection& conn) {
-    pqxx::work tx(conn);
-    if (c.deferred) {
-      auto r = tx.exec_params(
-          "UPDATE deliveries SET status = CASE WHEN attempts > 0 THEN 'FAILED' ELSE 'SCHEDULED' "
-          "END, due_at = ms_to_ts($3), lease_until = NULL, updated_at = now() "
-          "WHERE id = $1 AND lease_seq = $2 AND status = 'FIRING' RETURNING id",
-          c.deliveryId, static_cast<long long>(c.leaseSeq), static_cast<long long>(c.nextAttemptAt));
-      ours = !r.empty();
-      if (ours) tx.commit();
-      return;
-    }
-    const auto& a = c.attempt;
-    auto r = tx.exec_params(
-        "UPDATE deliveries SET status = $3, attempts = attempts + 1, "
-        "due_at = CASE WHEN $3 = 'FAILED' THEN ms_to_ts($4) ELSE due_at END, "
-        "lease_until = NULL, last_error = $5, last_code = $6, fired_at = ms_to_ts($7), "
-        "updated_at = now() WHERE id = $1 AND lease_seq = $2 AND status = 'FIRING' RETURNING id",
-        c.deliveryId, static_cast<long long>(c.leaseSeq), delivery::toString(c.next),
-        static_cast<long long>(c.nextAttemptAt), c.lastError ? c.lastError->c_str() : nullptr,
-        a.responseCode ? std::to_string(*a.responseCode).c_str() : nullptr,
-        static_cast<long long>(a.firedAt));
-    if (r.empty()) {
-      ours = false;
-      return;  // rolled back: the lease was taken over
-    }
-    tx.exec_params(
-        "INSERT INTO attempts (id, delivery_id, attempt, status, response_code, response_body, "
-        "fired_at, duration_ms, error) VALUES ($1,$2,$3,$4,$5,$6,ms_to_ts($7),$8,$9)",
-        a.id, c.deliveryId, a.attempt, a.success ? "SUCCESS" : "FAILED",
-        a.responseCode ? std::to_string(*a.responseCode).c_str() : nullptr,
-        a.responseBody ? a.responseBody->c_str() : nullptr, static_cast<long long>(a.firedAt),
-        static_cast<long long>(a.durationMs), a.error ? a.error->c_str() : nullptr);
-    if (c.callback) {
-      const auto& cb = *c.callback;
-      tx.exec_params(
-          "INSERT INTO deliveries (id, project_id, kind, job_id, url, message_id, body, status, "
-          "due_at, created_at, updated_at) VALUES ($1::uuid,$2,3,$3,$4,$1::text,$5,'SCHEDULED',now(),now(),"
-          "now())",
-          cb.id, cb.projectId, cb.jobId, cb.url, cb.body);
-    }
-    tx.commit();
-  });
+  Status st = committer_
+                  ? committer_->submit([&](BatchTx& b) { ours = writeCompletion(b.conn(), b.tx(), c); })
+                  : db_.run([&](Connection& conn) {
+                      pqxx::work tx(conn);
+                      ours = writeCompletion(conn, tx, c);
+                      tx.commit();
+                    });
   if (!st) return st;
   if (!ours) return Status(Code::kConflict, "lease lost");
   return Status::ok();

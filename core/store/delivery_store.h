@@ -8,12 +8,15 @@
 
 #include "core/delivery/delivery.h"
 #include "core/store/db.h"
+#include "core/store/group_commit.h"
 
 namespace dispatch::store {
 
 class DeliveryStore {
  public:
-  explicit DeliveryStore(Db& db) : db_(db) {}
+  // With a committer, completions are group-committed (one fsync for many attempts).
+  explicit DeliveryStore(Db& db, GroupCommitter* committer = nullptr)
+      : db_(db), committer_(committer) {}
 
   // Claims up to `limit` deliveries due at or before `now`, oldest due first, plus
   // FIRING deliveries whose lease expired (a node died mid-attempt). Each claim is a lease
@@ -35,6 +38,7 @@ class DeliveryStore {
 
  private:
   Db& db_;
+  GroupCommitter* committer_;
 };
 
 }  // namespace dispatch::store

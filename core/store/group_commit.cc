@@ -59,7 +59,7 @@ namespace {
 // Runs items in one transaction; throws on any failure.
 void runTogether(Connection& c, const std::vector<std::function<void(BatchTx&)>*>& works) {
   pqxx::work tx(c);
-  BatchTx btx(tx);
+  BatchTx btx(c, tx);
   for (auto* w : works) (*w)(btx);
   if (btx.due()) tx.exec_params("SELECT pg_notify('dispatch_due', $1)", std::to_string(*btx.due()));
   tx.commit();

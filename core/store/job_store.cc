@@ -3,6 +3,7 @@
 
 #include "core/store/connection.h"
 
+#include "core/store/group_commit_tx.h"
 #include "core/store/row_mapping.h"
 #include "core/util/uuid.h"
 
@@ -13,6 +14,14 @@ const char* kJobColumns =
     "j.id, j.project_id, p.name, j.title, j.webhook_url, j.payload, ts_to_ms(j.fire_at), "
     "d.status, d.attempts, j.callback_url, ts_to_ms(j.created_at), ts_to_ms(d.updated_at) "
     "FROM jobs j JOIN deliveries d ON d.id = j.id JOIN projects p ON p.id = j.project_id ";
+
+const char* kCreateSql =
+    "WITH j AS (INSERT INTO jobs (id, project_id, title, webhook_url, payload, fire_at, "
+    "callback_url, idempotency_key, created_at) VALUES ($1,$2,$3,$4,$5,ms_to_ts($6),$7,$8,"
+    "ms_to_ts($9)) ON CONFLICT (project_id, idempotency_key) DO NOTHING RETURNING id) "
+    "INSERT INTO deliveries (id, project_id, kind, job_id, url, message_id, status, due_at, "
+    "created_at, updated_at) SELECT j.id, $2, 1, j.id, $4, j.id::text, 'SCHEDULED', "
+    "ms_to_ts($6), ms_to_ts($9), ms_to_ts($9) FROM j RETURNING id";
 
 jobs::Job jobFromRow(const pqxx::row& r) {
   jobs::Job j;
@@ -50,47 +59,56 @@ Result<jobs::Job> JobStore::getIn(void* txp, const std::string& id,
 }
 
 Result<CreateOutcome> JobStore::create(const jobs::NewJob& nj) {
-  std::optional<Result<CreateOutcome>> out;
-  Status st = db_.run([&](Connection& c) {
-    pqxx::work tx(c);
+  std::optional<std::string> existingId;
+  // Writes only, so it can share a group-committed transaction with other requests.
+  auto work = [&](Connection& c, pqxx::transaction_base& tx, BatchTx* btx) {
+    existingId.reset();
+    c.prepared("job_create", kCreateSql);
     const char* idem = nj.idempotencyKey ? nj.idempotencyKey->c_str() : nullptr;
     const char* cb = nj.callbackUrl ? nj.callbackUrl->c_str() : nullptr;
-    auto ins = tx.exec_params(
-        "INSERT INTO jobs (id, project_id, title, webhook_url, payload, fire_at, callback_url, "
-        "idempotency_key, created_at) VALUES ($1,$2,$3,$4,$5,ms_to_ts($6),$7,$8,ms_to_ts($9)) "
-        "ON CONFLICT (project_id, idempotency_key) DO NOTHING RETURNING id",
-        nj.id, nj.projectId, nj.title, nj.webhookUrl, nj.payload, static_cast<long long>(nj.fireAt),
-        cb, idem, static_cast<long long>(nj.createdAt));
+    // One round trip: the delivery row is inserted only when the job row was.
+    auto ins = tx.exec_prepared(
+        "job_create", nj.id, nj.projectId, nj.title, nj.webhookUrl, nj.payload,
+        static_cast<long long>(nj.fireAt), cb, idem, static_cast<long long>(nj.createdAt));
     if (ins.empty()) {
-      // Same Idempotency-Key: answer with the existing job as it is now.
+      // Same Idempotency-Key (a concurrent request won): answer with that job.
       auto ex = tx.exec_params(
           "SELECT id FROM jobs WHERE project_id = $1 AND idempotency_key = $2", nj.projectId,
           *nj.idempotencyKey);
-      auto existing = getIn(&tx, ex[0][0].c_str(), nj.projectId, false);
-      if (!existing) {
-        out = existing.status();
-        return;
-      }
-      out = CreateOutcome{std::move(existing).value(), false};
+      existingId = ex[0][0].c_str();
       return;
     }
-    tx.exec_params(
-        "INSERT INTO deliveries (id, project_id, kind, job_id, url, message_id, status, due_at, "
-        "created_at, updated_at) VALUES ($1::uuid,$2,1,$1::uuid,$3,$1::text,'SCHEDULED',ms_to_ts($4),ms_to_ts($5),"
-        "ms_to_ts($5))",
-        nj.id, nj.projectId, nj.webhookUrl, static_cast<long long>(nj.fireAt),
-        static_cast<long long>(nj.createdAt));
-    tx.exec_params("SELECT pg_notify('dispatch_due', $1)", std::to_string(nj.fireAt));
-    auto created = getIn(&tx, nj.id, nj.projectId, false);
-    tx.commit();
-    if (!created) {
-      out = created.status();
-      return;
+    if (btx) {
+      btx->notifyDue(nj.fireAt);
+    } else {
+      tx.exec_params("SELECT pg_notify('dispatch_due', $1)", std::to_string(nj.fireAt));
     }
-    out = CreateOutcome{std::move(created).value(), true};
-  });
+  };
+  Status st = committer_ ? committer_->submit([&](BatchTx& b) { work(b.conn(), b.tx(), &b); })
+                         : db_.run([&](Connection& c) {
+                             pqxx::work tx(c);
+                             work(c, tx, nullptr);
+                             tx.commit();
+                           });
   if (!st) return st;
-  return std::move(*out);
+  if (existingId) {
+    auto existing = get(*existingId, nj.projectId);
+    if (!existing) return existing.status();
+    existing->logs.clear();
+    return CreateOutcome{std::move(existing).value(), false};
+  }
+  // The row is exactly what we wrote: no need to read it back.
+  jobs::Job j;
+  j.id = nj.id;
+  j.projectId = nj.projectId;
+  j.title = nj.title;
+  j.webhookUrl = nj.webhookUrl;
+  j.payload = nj.payload;
+  j.fireAt = nj.fireAt;
+  j.callbackUrl = nj.callbackUrl;
+  j.createdAt = nj.createdAt;
+  j.updatedAt = nj.createdAt;
+  return CreateOutcome{std::move(j), true};
 }
 
 Result<jobs::Job> JobStore::get(const std::string& id, const std::optional<std::string>& projectId) {

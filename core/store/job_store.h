@@ -6,6 +6,7 @@
 
 #include "core/jobs/job.h"
 #include "core/store/db.h"
+#include "core/store/group_commit.h"
 
 namespace dispatch::store {
 
@@ -16,7 +17,8 @@ struct CreateOutcome {
 
 class JobStore {
  public:
-  explicit JobStore(Db& db) : db_(db) {}
+  // With a committer, creations are group-committed with other requests.
+  explicit JobStore(Db& db, GroupCommitter* committer = nullptr) : db_(db), committer_(committer) {}
   // Inserts the job and its SCHEDULED delivery in one transaction and notifies every node.
   Result<CreateOutcome> create(const jobs::NewJob& job);
   // The job with its logs (newest first). `projectId` null: any project (admin).
@@ -32,6 +34,7 @@ class JobStore {
   Result<jobs::Job> getIn(void* tx, const std::string& id, const std::optional<std::string>& projectId,
                           bool withLogs);
   Db& db_;
+  GroupCommitter* committer_;
 };
 
 }  // namespace dispatch::store

@@ -95,13 +95,13 @@ Result<AuthenticatedKey> KeyStore::authenticate(const std::string& key) {
   if (!looksLikeApiKey(key)) return Status(Code::kUnauthorized, "Invalid API key");
   std::optional<AuthenticatedKey> out;
   Status st = db_.run([&](Connection& c) {
+    c.prepared("key_auth",
+               "SELECT k.id, k.project_id, p.name, "
+               " (k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute') "
+               "FROM api_keys k JOIN projects p ON p.id = k.project_id "
+               "WHERE k.key_hash = $1 AND k.revoked_at IS NULL");
     pqxx::nontransaction tx(c);
-    auto r = tx.exec_params(
-        "SELECT k.id, k.project_id, p.name, "
-        " (k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute') "
-        "FROM api_keys k JOIN projects p ON p.id = k.project_id "
-        "WHERE k.key_hash = $1 AND k.revoked_at IS NULL",
-        hashOf(key));
+    auto r = tx.exec_prepared("key_auth", hashOf(key));
     if (r.empty()) return;
     out = AuthenticatedKey{r[0][0].c_str(), r[0][1].c_str(), r[0][2].c_str()};
     if (r[0][3].as<bool>()) {

@@ -110,9 +110,12 @@ double createPhase(int port, const std::string& key, const std::string& url, int
         if (i >= total) break;
         TimeMs at = fireBase + (spreadMs > 0 ? (static_cast<int64_t>(i) * spreadMs) / total : 0);
         try {
-          if (post(s, key, jobJson(url, at, i)) != 201) failed.fetch_add(1);
-        } catch (...) {
-          failed.fetch_add(1);
+          int st = post(s, key, jobJson(url, at, i));
+          if (st != 201) {
+            if (failed.fetch_add(1) < 3) std::fprintf(stderr, "create answered %d\n", st);
+          }
+        } catch (const std::exception& e) {
+          if (failed.fetch_add(1) < 3) std::fprintf(stderr, "create failed: %s\n", e.what());
           s.reset();
         }
       }
