@@ -7,7 +7,10 @@
 #include <string>
 #include <vector>
 
+#include "core/app/runtime.h"
 #include "core/app/server_app.h"
+#include "core/ingest/replay.h"
+#include "core/store/event_store.h"
 #include "core/config/config.h"
 #include "core/jobs/job_json.h"
 #include "core/jobs/job_service.h"
@@ -30,6 +33,8 @@ constexpr const char* kUsage =
     "  keys list --project NAME\n"
     "  keys revoke --project NAME ID\n"
     "  jobs schedule --project NAME --url URL --at ISO8601Z [--title T] [--payload JSON]\n"
+    "  replay EVENT_ID             route a stored event again (new deliveries)\n"
+    "  redrive --project NAME DESTINATION   re-arm the destination's DEAD deliveries\n"
     "  version                     print the version\n"
     "\n"
     "--config defaults to config/dispatch.yaml; DATABASE_URL overrides database.url.\n";
@@ -127,16 +132,57 @@ int cmdMigrate(const Args& a) {
 }
 
 int cmdCheckConfig(const Args& a) {
-  auto cfg = loadOrReport(a);
-  if (!cfg) return 1;
+  plugin::Registry registry;
+  plugin::Services services;
+  services.http = &nullSender();
+  Loaded loaded = loadRoutingWithPlugins(opt(a, "--config", "config/dispatch.yaml"), registry,
+                                         services);
+  for (const auto& e : loaded.errors) std::fprintf(stderr, "%s\n", e.c_str());
+  if (!loaded.routing) return 1;
+  const config::Config& cfg = loaded.routing->config();
   size_t sources = 0, dests = 0, links = 0;
-  for (const auto& p : cfg->projects) {
+  for (const auto& p : cfg.projects) {
     sources += p.sources.size();
     dests += p.destinations.size();
     links += p.links.size();
   }
   std::printf("%s: ok (%zu projects, %zu sources, %zu destinations, %zu links)\n",
-              cfg->path.c_str(), cfg->projects.size(), sources, dests, links);
+              cfg.path.c_str(), cfg.projects.size(), sources, dests, links);
+  return 0;
+}
+
+int cmdReplay(const Args& a) {
+  if (a.positional.size() < 2) return usageError("replay needs an EVENT_ID");
+  plugin::Registry registry;
+  plugin::Services services;
+  services.http = &nullSender();  // routing only; the server delivers
+  Loaded loaded = loadRoutingWithPlugins(opt(a, "--config", "config/dispatch.yaml"), registry,
+                                         services);
+  for (const auto& e : loaded.errors) std::fprintf(stderr, "%s\n", e.c_str());
+  if (!loaded.routing) return 1;
+  store::Db db(loaded.routing->config().database.url, 1);
+  auto applied = store::migrate(db.url());
+  if (!applied) return userError(applied.status().message());
+  store::EventStore events(db, nullptr);
+  auto ids = ingest::replayEvent(*loaded.routing, events, a.positional[1], std::nullopt);
+  if (!ids) return userError(ids.status().message());
+  for (const auto& id : ids.value()) std::printf("%s\n", id.c_str());
+  return 0;
+}
+
+int cmdRedrive(const Args& a) {
+  std::string project = opt(a, "--project");
+  if (project.empty() || a.positional.size() < 2) {
+    return usageError("redrive needs --project NAME and a DESTINATION");
+  }
+  auto cfg = loadOrReport(a);
+  if (!cfg) return 1;
+  store::Db db(cfg->database.url, 1);
+  auto pid = prepareProject(db, *cfg, project);
+  if (!pid) return userError(pid.status().message());
+  auto n = store::EventStore(db, nullptr).redrive(*pid, a.positional[1]);
+  if (!n) return userError(n.status().message());
+  std::printf("rearmed %lld\n", static_cast<long long>(*n));
   return 0;
 }
 
@@ -235,6 +281,8 @@ int runCli(int argc, char** argv) {
   if (cmd == "check-config") return cmdCheckConfig(a);
   if (cmd == "keys") return cmdKeys(a);
   if (cmd == "jobs") return cmdJobs(a);
+  if (cmd == "replay") return cmdReplay(a);
+  if (cmd == "redrive") return cmdRedrive(a);
   return usageError("unknown command '" + cmd + "'");
 }
 

@@ -7,7 +7,10 @@
 #include <cstdio>
 #include <mutex>
 
+#include "core/app/runtime.h"
 #include "core/config/config.h"
+#include "core/delivery/http_sender.h"
+#include "core/plugin/destinations.h"
 #include "core/delivery/engine.h"
 #include "core/http/api.h"
 #include "core/http/server.h"
@@ -20,24 +23,6 @@
 namespace dispatch::app {
 namespace {
 
-// The current config snapshot; a reload swaps the pointer.
-class ConfigHolder {
- public:
-  explicit ConfigHolder(std::shared_ptr<const config::Config> c) : cfg_(std::move(c)) {}
-  std::shared_ptr<const config::Config> get() const {
-    std::lock_guard<std::mutex> g(mu_);
-    return cfg_;
-  }
-  void set(std::shared_ptr<const config::Config> c) {
-    std::lock_guard<std::mutex> g(mu_);
-    cfg_ = std::move(c);
-  }
-
- private:
-  mutable std::mutex mu_;
-  std::shared_ptr<const config::Config> cfg_;
-};
-
 std::vector<std::string> projectNames(const config::Config& c) {
   std::vector<std::string> names;
   for (const auto& p : c.projects) names.push_back(p.name);
@@ -47,13 +32,17 @@ std::vector<std::string> projectNames(const config::Config& c) {
 }  // namespace
 
 int runServer(const std::string& configPath) {
-  auto loaded = config::loadFile(configPath);
-  if (!loaded.config) {
-    for (const auto& e : loaded.errors) std::fprintf(stderr, "%s\n", e.c_str());
+  auto first = config::loadFile(configPath);
+  if (!first.config) {
+    for (const auto& e : first.errors) std::fprintf(stderr, "%s\n", e.c_str());
     return 1;
   }
-  ConfigHolder holder(loaded.config);
-  auto cfg = holder.get();
+  auto cfg = first.config;
+  plugin::Registry registry;
+  if (auto errors = plugin::setupRegistry(*cfg, registry); !errors.empty()) {
+    for (const auto& e : errors) std::fprintf(stderr, "%s\n", e.c_str());
+    return 1;
+  }
 
   auto applied = store::migrate(cfg->database.url);
   if (!applied) {
@@ -71,53 +60,69 @@ int runServer(const std::string& configPath) {
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
+  net::ClientOptions copts;
+  copts.policy = {cfg->delivery.allowHttp, cfg->delivery.allowPrivateNetworks};
+  copts.caFile = cfg->delivery.caFile;
+  net::HttpClient http(copts);
+  delivery::PolicyHttpSender sender(http);
+  plugin::Services services;
+  services.http = &sender;
+
+  std::vector<std::string> errors;
+  auto routing = route::Routing::build(cfg, registry, services, &errors);
+  if (!routing) {
+    for (const auto& e : errors) std::fprintf(stderr, "%s\n", e.c_str());
+    return 1;
+  }
+  RoutingHolder holder(routing);
+
   store::Db db(cfg->database.url, cfg->database.pool);
   if (Status st = store::ProjectStore(db).sync(projectNames(*cfg)); !st) {
     std::fprintf(stderr, "project sync: %s\n", st.message().c_str());
     return 1;
   }
 
-  net::ClientOptions copts;
-  copts.policy = {cfg->delivery.allowHttp, cfg->delivery.allowPrivateNetworks};
-  copts.caFile = cfg->delivery.caFile;
-  net::HttpClient http(copts);
-
-  auto configSource = [&holder] { return holder.get(); };
+  auto routingSource = [&holder] { return holder.get(); };
+  auto configSource = [&holder] { return holder.get()->configPtr(); };
   delivery::EngineOptions eopts;
   eopts.workers = cfg->delivery.workers;
   eopts.leaseMs = cfg->delivery.leaseMs > 0
                       ? cfg->delivery.leaseMs
                       : std::max(cfg->delivery.timeoutMs, cfg->jobs.timeoutMs) + 30'000;
   store::GroupCommitter committer(db, 2, 512);
-  delivery::Engine engine(db, configSource, http, systemClock(), eopts, &committer);
+  delivery::Engine engine(db, routingSource, sender, systemClock(), eopts, &committer);
 
+  std::mutex reloadMu;
   auto reload = [&]() -> std::vector<std::string> {
-    auto next = config::loadFile(configPath);
-    if (!next.config) {
+    std::lock_guard<std::mutex> g(reloadMu);
+    Loaded next = loadRouting(configPath, registry, services);
+    if (!next.routing) {
       log::warn("config reload refused", {{"errors", static_cast<long long>(next.errors.size())}});
       for (const auto& e : next.errors) log::warn("config error", {{"error", e}});
       return next.errors;
     }
-    if (Status st = store::ProjectStore(db).sync(projectNames(*next.config)); !st) {
+    if (Status st = store::ProjectStore(db).sync(projectNames(next.routing->config())); !st) {
       return {"project sync failed: " + st.message()};
     }
-    holder.set(next.config);
+    holder.set(next.routing);
     log::info("config reloaded");
     return {};
   };
 
   http::ApiContext ctx{db, configSource, [&engine](TimeMs t) { engine.notifyDue(t); },
-                       systemClock(), reload, &committer};
+                       systemClock(), reload, &committer, routingSource};
   http::Router router;
   http::addHealthRoutes(router, ctx);
   http::addKeyRoutes(router, ctx);
   http::addJobRoutes(router, ctx);
+  http::addHookRoutes(router, ctx);
+  http::addEventRoutes(router, ctx);
 
   http::ServerOptions sopts;
   sopts.host = cfg->server.listenHost;
   sopts.port = cfg->server.listenPort;
   sopts.threads = cfg->server.threads;
-  sopts.maxBodyBytes = [&holder] { return holder.get()->server.maxBodyBytes; };
+  sopts.maxBodyBytes = [&holder] { return holder.get()->config().server.maxBodyBytes; };
   http::Server server(sopts, router);
   try {
     server.start();
@@ -139,7 +144,7 @@ int runServer(const std::string& configPath) {
     break;
   }
   log::info("shutting down");
-  int64_t grace = holder.get()->server.shutdownGraceMs;
+  int64_t grace = holder.get()->config().server.shutdownGraceMs;
   server.stop();
   engine.stop(grace);
   log::info("stopped");

@@ -1,9 +1,12 @@
 // One attempt of any delivery kind.
 #include "core/delivery/attempt_runner.h"
 
+#include <strings.h>
+
 #include <random>
 
 #include "core/delivery/outcome.h"
+#include "core/delivery/retry_policy.h"
 #include "core/delivery/signer.h"
 #include "core/store/project_store.h"
 #include "core/util/json.h"
@@ -22,6 +25,61 @@ const config::ProjectConfig* projectById(const config::Config& cfg, const std::s
     if (store::projectIdFor(p.name) == id) return &p;
   }
   return nullptr;
+}
+
+std::vector<std::string> decodeKeys(const std::vector<std::string>& secrets) {
+  std::vector<std::string> keys;
+  for (const auto& s : secrets) {
+    if (s.empty()) continue;
+    auto k = decodeSigningSecret(s);
+    if (k) keys.push_back(k.value());
+  }
+  return keys;
+}
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+// Sets `name` (case-insensitively replacing an earlier value).
+void setHeader(Headers& h, const std::string& name, const std::string& value) {
+  for (auto& [k, v] : h) {
+    if (strcasecmp(k.c_str(), name.c_str()) == 0) {
+      v = value;
+      return;
+    }
+  }
+  h.emplace_back(name, value);
+}
+
+// Fills the attempt row and the next state from a result and the policy.
+Completion complete(const Claimed& d, const plugin::DeliveryResult& res, const RetryPolicy& policy,
+                    TimeMs firedAt, TimeMs now, bool redact) {
+  const int attemptNo = d.attemptsBefore + 1;
+  Decision decision = decide(policy, attemptNo, classify(res, now), now, jitterUnit());
+  Completion c;
+  c.deliveryId = d.id;
+  c.leaseSeq = d.leaseSeq;
+  c.attempt.id = newUuidV7();
+  c.attempt.attempt = attemptNo;
+  c.attempt.success = decision.next == NextState::kSuccess;
+  if (res.kind == plugin::DeliveryResult::Kind::kHttp) {
+    c.attempt.responseCode = res.status;
+    if (!redact) c.attempt.responseBody = json::sanitizeUtf8(res.body);
+    if (!c.attempt.success) c.lastError = "HTTP " + std::to_string(res.status);
+  } else {
+    c.attempt.error = res.error;
+    c.lastError = res.error;
+  }
+  c.attempt.firedAt = firedAt;
+  c.attempt.durationMs = res.durationMs;
+  switch (decision.next) {
+    case NextState::kSuccess: c.next = State::kSuccess; break;
+    case NextState::kRetry:
+      c.next = State::kFailed;
+      c.nextAttemptAt = decision.nextAttemptAt;
+      break;
+    case NextState::kDead: c.next = State::kDead; break;
+  }
+  return c;
 }
 
 }  // namespace
@@ -52,67 +110,90 @@ std::string callbackBody(const std::string& jobId, State status, int attempts,
 }
 
 Completion AttemptRunner::run(const Claimed& d) {
-  auto cfg = config_();
-  const config::ProjectConfig* project = projectById(*cfg, d.projectId);
+  auto routing = routing_();
+  return d.kind == Kind::kEvent ? runEvent(d, *routing) : runJob(d, *routing);
+}
+
+Completion AttemptRunner::runJob(const Claimed& d, const route::Routing& r) {
+  const config::Config& cfg = r.config();
+  const config::ProjectConfig* project = projectById(cfg, d.projectId);
   const std::string prefix = "X-" + (project ? project->headerPrefix : std::string("Dispatch"));
   const TimeMs firedAt = clock_.nowMs();
   const int attemptNo = d.attemptsBefore + 1;
-
-  net::HttpRequest req;
-  req.url = d.url;
-  req.timeoutMs = cfg->jobs.timeoutMs;
-  req.maxResponseBytes = cfg->delivery.maxResponseBytes;
-  req.body = d.kind == Kind::kJob ? jobBody(d, firedAt) : d.body.value_or("");
-  req.headers.emplace_back("Content-Type", "application/json");
-  req.headers.emplace_back("User-Agent", "Dispatch/" DISPATCH_VERSION);
-  std::vector<std::string> keys;
-  if (project) {
-    for (const auto& s : project->signingSecrets) {
-      auto k = decodeSigningSecret(s);
-      if (k) keys.push_back(k.value());
-    }
+  std::string body = d.kind == Kind::kJob ? jobBody(d, firedAt) : d.body.value_or("");
+  Headers headers{{"Content-Type", "application/json"}, {"User-Agent", "Dispatch/" DISPATCH_VERSION}};
+  std::vector<std::string> keys = project ? decodeKeys(project->signingSecrets) : std::vector<std::string>{};
+  for (auto& h : standardWebhookHeaders(keys, d.messageId, firedAt / 1000, body)) {
+    headers.push_back(std::move(h));
   }
-  for (auto& h : standardWebhookHeaders(keys, d.messageId, firedAt / 1000, req.body)) {
-    req.headers.push_back(std::move(h));
-  }
-  if (d.jobId) req.headers.emplace_back(prefix + "-Job-ID", *d.jobId);
-  req.headers.emplace_back(prefix + "-Attempt", std::to_string(attemptNo));
-
-  net::HttpResponse resp = http_.send(req);
-  const RetryPolicy& policy = cfg->jobs.retry;
-  AttemptOutcome outcome = classify(resp, clock_.nowMs());
-  Decision decision = decide(policy, attemptNo, outcome, clock_.nowMs(), jitterUnit());
-
-  Completion c;
-  c.deliveryId = d.id;
-  c.leaseSeq = d.leaseSeq;
-  c.attempt.id = newUuidV7();
-  c.attempt.attempt = attemptNo;
-  c.attempt.success = decision.next == NextState::kSuccess;
-  if (resp.error == net::HttpResponse::Error::kNone) {
-    c.attempt.responseCode = resp.status;
-    c.attempt.responseBody = json::sanitizeUtf8(resp.body);
-  } else {
-    c.attempt.error = resp.errorText;
-  }
-  c.attempt.firedAt = firedAt;
-  c.attempt.durationMs = resp.durationMs;
-  c.lastError = errorSummary(resp);
-  switch (decision.next) {
-    case NextState::kSuccess: c.next = State::kSuccess; break;
-    case NextState::kRetry:
-      c.next = State::kFailed;
-      c.nextAttemptAt = decision.nextAttemptAt;
-      break;
-    case NextState::kDead: c.next = State::kDead; break;
-  }
+  if (d.jobId) headers.emplace_back(prefix + "-Job-ID", *d.jobId);
+  headers.emplace_back(prefix + "-Attempt", std::to_string(attemptNo));
+  plugin::DeliveryResult res =
+      http_.post(d.url, headers, body, cfg.jobs.timeoutMs, cfg.delivery.maxResponseBytes);
+  Completion c = complete(d, res, cfg.jobs.retry, firedAt, clock_.nowMs(), false);
   if (d.kind == Kind::kJob && d.callbackUrl && isTerminal(c.next)) {
-    c.callback = Completion::Callback{newUuidV7(), d.projectId, d.jobId.value_or(d.id),
-                                      *d.callbackUrl,
-                                      callbackBody(d.jobId.value_or(d.id), c.next, attemptNo,
-                                                   c.attempt)};
+    std::string jobId = d.jobId.value_or(d.id);
+    c.callback = Completion::Callback{newUuidV7(), d.projectId, jobId, *d.callbackUrl,
+                                      callbackBody(jobId, c.next, attemptNo, c.attempt)};
   }
   return c;
+}
+
+Completion AttemptRunner::runEvent(const Claimed& d, const route::Routing& r) {
+  const TimeMs now = clock_.nowMs();
+  const route::DestinationEntry* dest = r.destination(d.projectId, d.destination.value_or(""));
+  if (dest == nullptr) {
+    plugin::DeliveryResult gone =
+        plugin::DeliveryResult::permanent("destination is no longer configured");
+    return complete(d, gone, RetryPolicy{}, now, now, false);
+  }
+  const config::DestinationConfig& dc = *dest->config;
+  if (dc.rateLimitPerSec) {
+    int64_t wait = limiter_.acquire(d.projectId + "/" + dc.name, *dc.rateLimitPerSec, now);
+    if (wait > 0) {
+      Completion c;
+      c.deliveryId = d.id;
+      c.leaseSeq = d.leaseSeq;
+      c.deferred = true;
+      c.nextAttemptAt = now + wait;
+      return c;
+    }
+  }
+  const config::Config& cfg = r.config();
+  const std::string prefix = "X-" + dest->project->headerPrefix;
+  const int attemptNo = d.attemptsBefore + 1;
+
+  plugin::Delivery pd;
+  pd.id = d.id;
+  pd.eventId = d.eventId.value_or("");
+  pd.destination = dc.name;
+  pd.source = d.source;
+  pd.eventType = d.eventType;
+  pd.url = d.url;  // as of the delivery's creation
+  pd.attempt = attemptNo;
+  pd.body = d.body ? *d.body : d.eventBody;
+  pd.timeoutMs = dc.timeoutMs.value_or(cfg.delivery.timeoutMs);
+  pd.maxResponseBytes = cfg.delivery.maxResponseBytes;
+  Headers& h = pd.headers;
+  h.emplace_back("Content-Type", d.eventContentType.value_or("application/json"));
+  h.emplace_back("User-Agent", "Dispatch/" DISPATCH_VERSION);
+  for (auto& sh : standardWebhookHeaders(dest->signingKeys, d.messageId, now / 1000, pd.body)) {
+    h.push_back(std::move(sh));
+  }
+  h.emplace_back(prefix + "-Event-ID", pd.eventId);
+  h.emplace_back(prefix + "-Endpoint-ID",
+                 route::endpointIdFor(dest->project->name, d.source));
+  h.emplace_back(prefix + "-Event-Type", d.eventType);
+  h.emplace_back(prefix + "-Attempt", std::to_string(attemptNo));
+  for (const auto& [k, v] : dc.headers) setHeader(h, k, v);
+  if (!d.headersJson.empty()) {
+    auto doc = json::parse(d.headersJson);
+    if (doc && doc->isObject()) {
+      for (const auto& [k, v] : doc->members()) setHeader(h, k, v.asString());
+    }
+  }
+  plugin::DeliveryResult res = dest->impl->deliver(pd);
+  return complete(d, res, dc.retry, now, clock_.nowMs(), dc.redactResponse);
 }
 
 }  // namespace dispatch::delivery

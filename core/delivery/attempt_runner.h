@@ -1,33 +1,39 @@
 // Performs one attempt of a claimed delivery: builds the request (body, Standard Webhooks
-// signature, prefixed headers), sends it, and decides what follows. Owns no state beyond
-// its collaborators; thread-safe.
+// signature, prefixed headers), hands it to the destination (jobs and callbacks: a plain
+// POST), and decides what follows with the retry policy. Thread-safe.
 #pragma once
 
 #include <functional>
 #include <memory>
 
-#include "core/config/config.h"
 #include "core/delivery/delivery.h"
-#include "core/net/http_client.h"
+#include "core/delivery/rate_limiter.h"
+#include "core/plugin/destination.h"
+#include "core/route/routing.h"
 #include "core/util/time.h"
 
 namespace dispatch::delivery {
 
-using ConfigSource = std::function<std::shared_ptr<const config::Config>()>;
+using RoutingSource = std::function<std::shared_ptr<const route::Routing>()>;
 
 class AttemptRunner {
  public:
-  AttemptRunner(ConfigSource config, net::HttpClient& http, const Clock& clock)
-      : config_(std::move(config)), http_(http), clock_(clock) {}
+  AttemptRunner(RoutingSource routing, plugin::HttpSender& http, const Clock& clock)
+      : routing_(std::move(routing)), http_(http), clock_(clock) {}
 
-  // One attempt; never throws. The Completion carries the attempt log row, the next state
-  // and, for a job reaching SUCCESS or DEAD with a callbackUrl, the callback to create.
+  // One attempt; never throws. The Completion carries the attempt log row and the next
+  // state; for a job reaching SUCCESS or DEAD with a callbackUrl, the callback to create;
+  // for a rate-limited destination, a deferral (no attempt made).
   Completion run(const Claimed& d);
 
  private:
-  ConfigSource config_;
-  net::HttpClient& http_;
+  Completion runJob(const Claimed& d, const route::Routing& r);
+  Completion runEvent(const Claimed& d, const route::Routing& r);
+
+  RoutingSource routing_;
+  plugin::HttpSender& http_;
   const Clock& clock_;
+  RateLimiter limiter_;
 };
 
 // The body POSTed for a job attempt: {"jobId","title","payload","firedAt"}, payload raw.

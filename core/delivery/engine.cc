@@ -8,9 +8,9 @@
 #include "core/util/log.h"
 
 namespace dispatch::delivery {
-Engine::Engine(store::Db& db, ConfigSource config, net::HttpClient& http, const Clock& clock,
+Engine::Engine(store::Db& db, RoutingSource routing, plugin::HttpSender& http, const Clock& clock,
                EngineOptions options, store::GroupCommitter* committer)
-    : db_(db), store_(db, committer), runner_(std::move(config), http, clock), clock_(clock),
+    : db_(db), store_(db, committer), runner_(std::move(routing), http, clock), clock_(clock),
       opts_(options), dbUrl_(db.url()) {}
 
 Engine::~Engine() { stop(0); }

@@ -29,7 +29,7 @@ struct EngineOptions {
 class Engine {
  public:
   // With `committer`, attempt completions are group-committed.
-  Engine(store::Db& db, ConfigSource config, net::HttpClient& http, const Clock& clock,
+  Engine(store::Db& db, RoutingSource routing, plugin::HttpSender& http, const Clock& clock,
          EngineOptions options, store::GroupCommitter* committer = nullptr);
   ~Engine();
   Engine(const Engine&) = delete;

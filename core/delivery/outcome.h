@@ -1,19 +1,11 @@
-// Pure translation of one HTTP exchange into what the retry policy needs and what the
-// delivery log shows.
+// Pure translation of what a destination reported into what the retry policy needs.
 #pragma once
 
-#include <optional>
-#include <string>
-
 #include "core/delivery/retry_policy.h"
-#include "core/net/http_client.h"
+#include "core/plugin/destination.h"
 
 namespace dispatch::delivery {
 
-AttemptOutcome classify(const net::HttpResponse& r, TimeMs now);
-
-// The delivery's `error` summary: the network error text, or `HTTP <code>` for a non-2xx
-// answer; nullopt for a success.
-std::optional<std::string> errorSummary(const net::HttpResponse& r);
+AttemptOutcome classify(const plugin::DeliveryResult& r, TimeMs now);
 
 }  // namespace dispatch::delivery

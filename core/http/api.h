@@ -11,6 +11,7 @@
 #include "core/http/request.h"
 #include "core/http/router.h"
 #include "core/store/db.h"
+#include "core/route/routing.h"
 #include "core/store/group_commit.h"
 #include "core/util/time.h"
 
@@ -29,6 +30,8 @@ struct ApiContext {
   std::function<std::vector<std::string>()> reload;
   // Group commit for the write-heavy endpoints (job creation, ingest). May be null.
   store::GroupCommitter* committer = nullptr;
+  // The routing table of the current config snapshot.
+  std::function<std::shared_ptr<const route::Routing>()> routing;
 };
 
 // Who is calling: a project's API key, or the admin token.
@@ -49,5 +52,10 @@ std::optional<Response> requireJson(const Request& req);
 void addHealthRoutes(Router& router, ApiContext& ctx);
 void addKeyRoutes(Router& router, ApiContext& ctx);
 void addJobRoutes(Router& router, ApiContext& ctx);
+void addHookRoutes(Router& router, ApiContext& ctx);
+void addEventRoutes(Router& router, ApiContext& ctx);
+
+// A whole-number query parameter within [lo, hi]; `dflt` when absent; kInvalid naming it.
+Result<int> intQueryParam(const Request& req, const char* name, int dflt, int lo, int hi);
 
 }  // namespace dispatch::http

@@ -51,6 +51,20 @@ Result<Caller> authenticateAdmin(const Request& req, ApiContext& ctx) {
   return kUnauthorized;
 }
 
+Result<int> intQueryParam(const Request& req, const char* name, int dflt, int lo, int hi) {
+  auto v = req.queryParam(name);
+  if (!v) return dflt;
+  std::string msg = std::string(name) + " must be an integer between " + std::to_string(lo) +
+                    " and " + std::to_string(hi);
+  if (v->empty() || v->size() > 9) return Status(Code::kInvalid, msg);
+  for (char c : *v) {
+    if (c < '0' || c > '9') return Status(Code::kInvalid, msg);
+  }
+  int n = std::stoi(*v);
+  if (n < lo || n > hi) return Status(Code::kInvalid, msg);
+  return n;
+}
+
 std::optional<Response> requireJson(const Request& req) {
   if (req.body.empty()) return std::nullopt;
   auto ct = req.header("Content-Type");

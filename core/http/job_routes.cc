@@ -8,21 +8,6 @@
 namespace dispatch::http {
 namespace {
 
-// Parses a positive integer query parameter within [lo, hi]; nullopt → default.
-Result<int> intParam(const Request& req, const char* name, int dflt, int lo, int hi) {
-  auto v = req.queryParam(name);
-  if (!v) return dflt;
-  std::string msg = std::string(name) + " must be an integer between " + std::to_string(lo) +
-                    " and " + std::to_string(hi);
-  if (v->empty() || v->size() > 9) return Status(Code::kInvalid, msg);
-  for (char c : *v) {
-    if (c < '0' || c > '9') return Status(Code::kInvalid, msg);
-  }
-  int n = std::stoi(*v);
-  if (n < lo || n > hi) return Status(Code::kInvalid, msg);
-  return n;
-}
-
 Response schedule(Request& req, ApiContext& ctx) {
   auto caller = authenticate(req, ctx);
   if (!caller) return errorResponse(caller.status());
@@ -49,9 +34,9 @@ Response list(Request& req, ApiContext& ctx) {
     }
     f.status = st;
   }
-  auto page = intParam(req, "page", 1, 1, 1'000'000);
+  auto page = intQueryParam(req, "page", 1, 1, 1'000'000);
   if (!page) return errorResponse(page.status());
-  auto limit = intParam(req, "limit", 20, 1, 100);
+  auto limit = intQueryParam(req, "limit", 20, 1, 100);
   if (!limit) return errorResponse(limit.status());
   f.page = *page;
   f.limit = *limit;

@@ -1,0 +1,148 @@
+// Shared helpers of the built-in plugins, over core's JSON and time utilities.
+#include "core/plugin/support.h"
+
+#include <algorithm>
+#include <filesystem>
+
+#include "core/util/json.h"
+#include "core/util/time.h"
+
+namespace dispatch::plugin {
+namespace {
+
+bool equalsIgnoreCase(std::string_view a, std::string_view b) {
+  auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; };
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                            [&](char x, char y) { return lower(x) == lower(y); });
+}
+
+bool startsWithIgnoreCase(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && equalsIgnoreCase(s.substr(0, prefix.size()), prefix);
+}
+
+bool isDigits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// Bytes in the UTF-8 sequence led by `c` (1 for a stray continuation or invalid byte).
+size_t sequenceLength(unsigned char c) {
+  if (c >= 0xF0 && c <= 0xF4) return 4;
+  if (c >= 0xE0) return c <= 0xEF ? 3 : 1;
+  if (c >= 0xC2) return 2;
+  return 1;
+}
+
+}  // namespace
+
+std::string configError(const ConfigView& config, std::string_view key, std::string_view message) {
+  std::string out = config.location();
+  out.append(": ").append(key).append(": ").append(message);
+  return out;
+}
+
+std::optional<std::string> unknownKeyError(const ConfigView& config,
+                                           std::initializer_list<std::string_view> allowed,
+                                           std::string_view type) {
+  for (const std::string& key : config.keys()) {
+    if (key == "name" || std::find(allowed.begin(), allowed.end(), key) != allowed.end()) {
+      continue;
+    }
+    std::string known;
+    for (std::string_view k : allowed) known.append(known.empty() ? "" : ", ").append(k);
+    return configError(
+        config, key,
+        "unknown key for type " + std::string(type) +
+            (known.empty() ? std::string(" (it takes no options)") : " (known: " + known + ")"));
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> requireKey(const ConfigView& config, const std::string& key,
+                                      std::string_view type, std::string* error) {
+  std::optional<std::string> value = config.get(key);
+  if (!value || value->empty()) {
+    *error = configError(config, key, "required for type " + std::string(type));
+    return std::nullopt;
+  }
+  return value;
+}
+
+bool isHttpUrl(std::string_view url) {
+  if (std::any_of(url.begin(), url.end(),
+                  [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7F; })) {
+    return false;
+  }
+  std::string_view rest;
+  if (startsWithIgnoreCase(url, "http://")) {
+    rest = url.substr(7);
+  } else if (startsWithIgnoreCase(url, "https://")) {
+    rest = url.substr(8);
+  } else {
+    return false;
+  }
+  std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+  if (size_t at = authority.rfind('@'); at != std::string_view::npos) {
+    authority.remove_prefix(at + 1);
+  }
+  std::string_view host = authority;
+  std::string_view port;
+  if (!host.empty() && host.front() == '[') {  // IPv6 literal
+    size_t close = host.find(']');
+    if (close == std::string_view::npos || close == 1) return false;
+    std::string_view after = host.substr(close + 1);
+    if (!after.empty() && (after.front() != ':' || !isDigits(after.substr(1)))) return false;
+    return true;
+  }
+  if (size_t colon = host.find(':'); colon != std::string_view::npos) {
+    port = host.substr(colon + 1);
+    host = host.substr(0, colon);
+    if (!isDigits(port)) return false;
+  }
+  return !host.empty();
+}
+
+std::string resolvePath(const std::string& baseDir, const std::string& path) {
+  std::filesystem::path p(path);
+  if (p.is_relative() && !baseDir.empty()) p = std::filesystem::path(baseDir) / p;
+  return p.lexically_normal().string();
+}
+
+std::string jsonQuote(std::string_view s) { return json::quote(s); }
+
+std::string formatIsoUtc(int64_t unixMs) { return dispatch::formatIsoUtc(unixMs); }
+
+int64_t wallClockMs() { return dispatch::nowMs(); }
+
+std::string truncateChars(std::string_view s, size_t maxChars) {
+  // Offsets where each code point starts, up to one past the limit.
+  size_t count = 0;
+  size_t keepEnd = 0;  // byte offset after the first (maxChars - 1) code points
+  for (size_t i = 0; i < s.size();) {
+    if (count + 1 == maxChars) keepEnd = i;
+    if (count == maxChars) {
+      if (maxChars == 0) return "";
+      std::string out(s.substr(0, keepEnd));
+      out += "\xE2\x80\xA6";  // …
+      return out;
+    }
+    i += std::min(sequenceLength(static_cast<unsigned char>(s[i])), s.size() - i);
+    ++count;
+  }
+  return std::string(s);
+}
+
+std::vector<std::pair<std::string, std::string>> withoutHeaders(
+    const std::vector<std::pair<std::string, std::string>>& headers,
+    std::initializer_list<std::string_view> drop) {
+  std::vector<std::pair<std::string, std::string>> out;
+  out.reserve(headers.size());
+  for (const auto& header : headers) {
+    bool dropped = std::any_of(drop.begin(), drop.end(), [&](std::string_view d) {
+      return equalsIgnoreCase(header.first, d);
+    });
+    if (!dropped) out.push_back(header);
+  }
+  return out;
+}
+
+}  // namespace dispatch::plugin

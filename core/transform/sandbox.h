@@ -1,0 +1,100 @@
+// One sandboxed lua_State: allow-listed globals, a counting allocator, an instruction hook and
+// the script's chunk loaded. Internal to core/transform/.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/transform/lua_headers.h"
+#include "core/transform/transform.h"
+#include "core/util/json.h"
+#include "core/util/status.h"
+
+namespace dispatch::transform::internal {
+
+// What a Transform is made of; everything a thread needs to (re)build its state.
+struct Spec {
+  uint64_t id = 0;
+  std::string name;     // chunk name as shown in messages
+  std::string chunkId;  // "@" + name, so Lua reports "<name>:<line>:"
+  std::string source;
+  Limits limits;
+  std::string linkName;
+};
+
+// Bookkeeping of one state, reachable from lua_State's extra space. Scratch buffers live here
+// rather than on C++ stack frames because a Lua error longjmps past those frames.
+struct StateContext {
+  // Allocator.
+  size_t memUsed = 0;
+  size_t memLimit = 0;
+  bool memHit = false;          // a refusal was final: the call has failed
+  bool refusalPending = false;  // refused; final unless the next growth is Lua's retry of it
+  const void* refusedBlock = nullptr;
+  size_t refusedOld = 0;
+  size_t refusedNew = 0;
+  // Instruction budget of the current call.
+  int64_t instrUsed = 0;
+  int64_t instrLimit = 0;
+  int hookEvery = 1000;
+  bool instrHit = false;
+  int logLines = 0;  // log() calls in the current call
+
+  int transformRef = LUA_NOREF;
+  int globalsRef = LUA_NOREF;  // the proxy scripts see as _G / _ENV
+  int arrayMetaRef = LUA_NOREF;
+  const void* arrayMeta = nullptr;  // identity of the metatable marking JSON arrays
+  int64_t maxOutputBytes = 0;
+  std::string name;
+  std::string linkName;
+
+  std::string buf;                     // json.encode output
+  std::vector<std::string_view> keys;  // object keys being sorted, as a stack across levels
+  json::Value decoded;                 // json.decode input tree
+  std::string message;                 // error text waiting to be raised
+};
+
+inline StateContext* contextOf(lua_State* L) {
+  StateContext* c;
+  std::memcpy(&c, lua_getextraspace(L), sizeof c);
+  return c;
+}
+
+// Raises a Lua error "<chunk>:<line>: <text>" (the calling script line), or "<chunk>: <text>"
+// when no script function called the C code raising it.
+[[noreturn]] void raiseError(lua_State* L, const char* fmt, ...);
+
+// Forgets the globals assigned by earlier calls, so no call sees another call's globals.
+void forgetGlobals(lua_State* L);
+
+class Sandbox {
+ public:
+  // A fresh state with the sandbox set up and the chunk run once. kInvalid with the Lua error
+  // text (or the limit hit) on failure.
+  static Result<std::unique_ptr<Sandbox>> create(const Spec& spec);
+  ~Sandbox();
+  Sandbox(const Sandbox&) = delete;
+  Sandbox& operator=(const Sandbox&) = delete;
+
+  // Runs fn(lightuserdata arg) in protected mode under a fresh instruction budget. On failure
+  // (error or any limit hit, even if the script caught it) fills `error` and returns false; the
+  // state must then be discarded.
+  bool protectedCall(lua_CFunction fn, void* arg, std::string* error);
+
+  lua_State* state() const { return L_; }
+  StateContext& context() { return *ctx_; }
+
+ private:
+  Sandbox(lua_State* L, std::unique_ptr<StateContext> ctx) : L_(L), ctx_(std::move(ctx)) {}
+  std::string describeFailure(int status);
+
+  lua_State* L_;
+  std::unique_ptr<StateContext> ctx_;  // outlives L_: the allocator and lua_close use it
+};
+
+}  // namespace dispatch::transform::internal
