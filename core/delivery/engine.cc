@@ -6,6 +6,7 @@
 
 #include "core/store/due_listener.h"
 #include "core/util/log.h"
+#include "core/util/metrics.h"
 
 namespace dispatch::delivery {
 Engine::Engine(store::Db& db, RoutingSource routing, plugin::HttpSender& http, const Clock& clock,
@@ -58,6 +59,7 @@ int Engine::claimOnce(TimeMs now) {
   std::lock_guard<std::mutex> g(mu_);
   backlog_ = n >= limit;
   for (auto& c : claimed.value()) queue_.push_back(std::move(c));
+  metrics::global().queueDepth.set(busy_ + static_cast<int64_t>(queue_.size()));
   if (n > 0) workCv_.notify_all();
   return n;
 }
@@ -148,6 +150,7 @@ void Engine::workerLoop() {
     {
       std::lock_guard<std::mutex> g(mu_);
       --busy_;
+      metrics::global().queueDepth.set(busy_ + static_cast<int64_t>(queue_.size()));
       auto it = std::find(inFlight_.begin(), inFlight_.end(), std::make_pair(d.id, d.leaseSeq));
       if (it != inFlight_.end()) inFlight_.erase(it);
       if (backlog_) schedCv_.notify_one();
@@ -174,10 +177,16 @@ void Engine::finish(const Completion& c) {
     if (stopping_) return;
     workCv_.wait_for(lock, std::chrono::milliseconds(200));
   }
+  auto& m = metrics::global();
   if (c.deferred) {
+    m.deliveryDeferred.inc();
     notifyDue(c.nextAttemptAt);
     return;
   }
+  m.attemptLatency.observeMs(c.attempt.durationMs);
+  (c.next == State::kSuccess ? m.deliverySuccess
+                             : c.next == State::kDead ? m.deliveryDead : m.deliveryRetry)
+      .inc();
   log::info("attempt", {{"delivery_id", c.deliveryId},
                         {"attempt", c.attempt.attempt},
                         {"status", toString(c.next)},

@@ -1,5 +1,6 @@
 // /healthz and /readyz.
 #include "core/http/api.h"
+#include "core/util/metrics.h"
 
 namespace dispatch::http {
 
@@ -12,6 +13,12 @@ void addHealthRoutes(Router& router, ApiContext& ctx) {
   };
   router.add("GET", "/healthz", ok);
   router.add("POST", "/healthz", ok);
+  router.add("GET", "/metrics", [](Request&) {
+    Response r;
+    r.contentType = "text/plain; version=0.0.4";
+    r.body = metrics::render();
+    return r;
+  });
   router.add("GET", "/readyz", [&ctx](Request&) {
     Response r;
     r.contentType = "text/plain";

@@ -1,5 +1,6 @@
 // /api/v1/jobs: schedule, list, get, cancel.
 #include "core/http/api.h"
+#include "core/util/metrics.h"
 #include "core/http/envelope.h"
 #include "core/jobs/job_json.h"
 #include "core/jobs/job_service.h"
@@ -19,6 +20,7 @@ Response schedule(Request& req, ApiContext& ctx) {
   if (!res) return errorResponse(res.status());
   if (!res->created) return envelope(200, "Job already exists", jobs::jobJson(res->job, false, false));
   ctx.notifyDue(res->job.fireAt);
+  metrics::global().jobsCreated.inc();
   return envelope(201, "Job scheduled successfully", jobs::jobJson(res->job, false, false));
 }
 

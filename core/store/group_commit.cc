@@ -3,6 +3,9 @@
 
 #include "core/store/group_commit_tx.h"
 #include "core/util/log.h"
+#include "core/util/metrics.h"
+
+#include <chrono>
 
 namespace dispatch::store {
 
@@ -71,7 +74,11 @@ void GroupCommitter::commitBatch(std::vector<Item*>& batch) {
   std::vector<std::function<void(BatchTx&)>*> works;
   works.reserve(batch.size());
   for (Item* it : batch) works.push_back(&it->work);
+  auto t0 = std::chrono::steady_clock::now();
   Status st = db_.run([&](Connection& c) { runTogether(c, works); });
+  metrics::global().storeCommitLatency.observeMs(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+          .count());
   if (st.isOk() || batch.size() == 1 || st.code() == Code::kUnavailable) {
     for (Item* it : batch) it->done.set_value(st);
     return;
