@@ -1,0 +1,178 @@
+// Ingest benchmark: end-to-end latency (POST /hooks/{slug} → arrival at a receiver) at a
+// fixed request rate. Each request is a signed ~1 KB JSON body (preset hmac) carrying its
+// send time; the receiver on 127.0.0.1 records arrival − send. Throughput is measured by
+// scripts/bench with wrk; this tool measures latency under a steady load.
+//   ingest_bench --port P --slug S --secret K --rate R --seconds N --receiver-port RP
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/StreamCopier.h>
+#include <Poco/ThreadPool.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/util/crypto.h"
+#include "core/util/json.h"
+
+namespace {
+
+int64_t nowUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::mutex g_mu;
+std::vector<int64_t> g_latencyUs;
+std::set<std::string> g_seen;
+
+class Handler : public Poco::Net::HTTPRequestHandler {
+ public:
+  void handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) override {
+    int64_t at = nowUs();
+    std::string body;
+    Poco::StreamCopier::copyToString(req.stream(), body);
+    auto doc = dispatch::json::parse(body);
+    if (doc) {
+      const dispatch::json::Value* s = doc->find("sentUs");
+      if (s && s->isInteger()) {
+        std::lock_guard<std::mutex> g(g_mu);
+        if (g_seen.insert(req.get("webhook-id", "")).second) g_latencyUs.push_back(at - s->asInt());
+      }
+    }
+    resp.setContentLength(2);
+    resp.send() << "ok";
+  }
+};
+
+class Factory : public Poco::Net::HTTPRequestHandlerFactory {
+ public:
+  Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
+    return new Handler;
+  }
+};
+
+std::string makeBody(int64_t sentUs, int i) {
+  std::string pad(900, 'x');
+  return "{\"sentUs\":" + std::to_string(sentUs) + ",\"i\":" + std::to_string(i) +
+         ",\"type\":\"bench.event\",\"pad\":\"" + pad + "\"}";
+}
+
+double pct(std::vector<int64_t> v, double p) {
+  if (v.empty()) return -1;
+  std::sort(v.begin(), v.end());
+  size_t idx = static_cast<size_t>(p * (v.size() - 1) + 0.5);
+  return v[std::min(idx, v.size() - 1)] / 1000.0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int port = 0, rate = 500, seconds = 10, receiverPort = 0, senders = 8, receiveOnly = 0;
+  std::string slug, secret;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string a = argv[i];
+    if (a == "--port") port = std::atoi(argv[i + 1]);
+    else if (a == "--slug") slug = argv[i + 1];
+    else if (a == "--secret") secret = argv[i + 1];
+    else if (a == "--rate") rate = std::atoi(argv[i + 1]);
+    else if (a == "--seconds") seconds = std::atoi(argv[i + 1]);
+    else if (a == "--receiver-port") receiverPort = std::atoi(argv[i + 1]);
+    else if (a == "--receive-only") receiveOnly = std::atoi(argv[i + 1]);
+  }
+  if (receiveOnly > 0 && receiverPort > 0) {
+    // Only a 200-answering sink for `receiveOnly` seconds (throughput runs).
+    Poco::ThreadPool pool(4, 64);
+    auto* params = new Poco::Net::HTTPServerParams;
+    params->setMaxThreads(64);
+    Poco::Net::ServerSocket sock(
+        Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(receiverPort)), 1024);
+    Poco::Net::HTTPServer server(new Factory, pool, sock, params);
+    server.start();
+    std::this_thread::sleep_for(std::chrono::seconds(receiveOnly));
+    server.stopAll(true);
+    return 0;
+  }
+  if (port == 0 || slug.empty() || secret.empty() || receiverPort == 0) {
+    std::fprintf(stderr, "usage: ingest_bench --port P --slug S --secret K --receiver-port RP "
+                         "[--rate R] [--seconds N]\n");
+    return 2;
+  }
+  Poco::ThreadPool pool(4, 64);
+  auto* params = new Poco::Net::HTTPServerParams;
+  params->setMaxThreads(64);
+  Poco::Net::ServerSocket sock(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(receiverPort)), 1024);
+  Poco::Net::HTTPServer server(new Factory, pool, sock, params);
+  server.start();
+
+  // Paced senders: request i is due at start + i/rate; each sender takes the next index.
+  const int total = rate * seconds;
+  std::atomic<int> next{0}, accepted{0}, failed{0};
+  auto start = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
+  std::vector<std::thread> ts;
+  for (int t = 0; t < senders; ++t) {
+    ts.emplace_back([&] {
+      Poco::Net::HTTPClientSession s("127.0.0.1", static_cast<Poco::UInt16>(port));
+      s.setKeepAlive(true);
+      while (true) {
+        int i = next.fetch_add(1);
+        if (i >= total) break;
+        std::this_thread::sleep_until(start + std::chrono::microseconds(int64_t{i} * 1'000'000 / rate));
+        std::string body = makeBody(nowUs(), i);
+        std::string sig = "sha256=" + dispatch::crypto::hexEncode(dispatch::crypto::hmacSha256(secret, body));
+        try {
+          Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_POST, "/hooks/" + slug,
+                                     Poco::Net::HTTPMessage::HTTP_1_1);
+          req.setContentType("application/json");
+          req.set("X-Hub-Signature-256", sig);
+          req.setContentLength(static_cast<std::streamsize>(body.size()));
+          req.setKeepAlive(true);
+          s.sendRequest(req) << body;
+          Poco::Net::HTTPResponse resp;
+          std::string ignored;
+          Poco::StreamCopier::copyToString(s.receiveResponse(resp), ignored);
+          (resp.getStatus() == 202 ? accepted : failed).fetch_add(1);
+        } catch (...) {
+          failed.fetch_add(1);
+          s.reset();
+        }
+      }
+    });
+  }
+  for (auto& t : ts) t.join();
+  // Wait for deliveries to drain (at most 30 s).
+  for (int i = 0; i < 300; ++i) {
+    {
+      std::lock_guard<std::mutex> g(g_mu);
+      if (static_cast<int>(g_latencyUs.size()) >= accepted.load()) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  std::vector<int64_t> lat;
+  {
+    std::lock_guard<std::mutex> g(g_mu);
+    lat = g_latencyUs;
+  }
+  std::printf("e2e_rate_per_s %d\n", rate);
+  std::printf("e2e_accepted %d failed %d delivered %zu\n", accepted.load(), failed.load(), lat.size());
+  std::printf("e2e_latency_ms_p50 %.1f\n", pct(lat, 0.50));
+  std::printf("e2e_latency_ms_p99 %.1f\n", pct(lat, 0.99));
+  std::printf("e2e_latency_ms_max %.1f\n", pct(lat, 1.0));
+  server.stopAll(true);
+  return static_cast<int>(lat.size()) == accepted.load() ? 0 : 1;
+}
