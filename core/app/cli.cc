@@ -18,6 +18,7 @@
 #include "core/store/migrations.h"
 #include "core/store/project_store.h"
 #include "core/util/json.h"
+#include "core/util/log.h"
 
 namespace dispatch::app {
 namespace {
@@ -277,6 +278,7 @@ int runCli(int argc, char** argv) {
     return 0;
   }
   if (cmd == "serve") return runServer(opt(a, "--config", "config/dispatch.yaml"));
+  log::setFd(2);  // the one-shot commands print results on stdout; log lines go to stderr
   if (cmd == "migrate") return cmdMigrate(a);
   if (cmd == "check-config") return cmdCheckConfig(a);
   if (cmd == "keys") return cmdKeys(a);

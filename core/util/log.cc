@@ -23,6 +23,7 @@ Level initialLevel() {
 }
 
 std::atomic<int> g_level{static_cast<int>(initialLevel())};
+std::atomic<int> g_fd{STDOUT_FILENO};
 
 const char* levelName(Level l) {
   switch (l) {
@@ -37,6 +38,7 @@ const char* levelName(Level l) {
 }  // namespace
 
 void setLevel(Level level) { g_level.store(static_cast<int>(level)); }
+void setFd(int fd) { g_fd.store(fd); }
 bool enabled(Level level) { return static_cast<int>(level) >= g_level.load(std::memory_order_relaxed); }
 
 void write(Level level, std::string_view msg, std::initializer_list<Field> fields) {
@@ -63,7 +65,7 @@ void write(Level level, std::string_view msg, std::initializer_list<Field> field
   // One write per line keeps lines whole across threads.
   size_t off = 0;
   while (off < line.size()) {
-    ssize_t n = ::write(STDOUT_FILENO, line.data() + off, line.size() - off);
+    ssize_t n = ::write(g_fd.load(std::memory_order_relaxed), line.data() + off, line.size() - off);
     if (n <= 0) break;
     off += static_cast<size_t>(n);
   }

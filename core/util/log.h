@@ -28,6 +28,9 @@ struct Field {
 
 // Lines below this level are dropped. Default: kInfo (env DISPATCH_LOG_LEVEL overrides).
 void setLevel(Level level);
+// Where lines go: a file descriptor. Default: 1 (stdout); one-shot CLI commands use 2 so
+// their own output stays clean.
+void setFd(int fd);
 bool enabled(Level level);
 void write(Level level, std::string_view msg, std::initializer_list<Field> fields = {});
 
