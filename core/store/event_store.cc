@@ -20,15 +20,16 @@ std::string pairsJson(const route::Headers& h) {
 
 const char* nullable(const std::optional<std::string>& s) { return s ? s->c_str() : nullptr; }
 
-// Inserts the planned deliveries and skips of event `e` in one statement each.
+// Inserts the planned deliveries and skips of event `e` in one statement each. `now` is the SQL
+// for the deliveries' creation (and due) time: the event's arrival on ingest, the present on a
+// replay.
 void insertPlan(pqxx::transaction_base& tx, const route::IncomingEvent& e,
-                const route::RoutePlan& plan) {
+                const route::RoutePlan& plan, const std::string& now) {
   if (!plan.deliveries.empty()) {
     std::string sql =
         "INSERT INTO deliveries (id, project_id, kind, event_id, destination, url, message_id, "
         "body, status, due_at, event_type, headers, source, last_error, created_at, updated_at) "
         "VALUES ";
-    std::string now = "ms_to_ts(" + std::to_string(e.receivedAt) + ")";
     bool first = true;
     for (const auto& d : plan.deliveries) {
       if (!first) sql += ',';
@@ -97,7 +98,7 @@ Result<IngestOutcome> EventStore::ingest(const route::IncomingEvent& e,
       out = IngestOutcome{ex[0][0].c_str(), true};
       return;
     }
-    insertPlan(tx, e, plan);
+    insertPlan(tx, e, plan, "ms_to_ts(" + std::to_string(e.receivedAt) + ")");
     if (hasScheduled(plan)) {
       if (btx) {
         btx->notifyDue(e.receivedAt);
@@ -119,10 +120,8 @@ Result<IngestOutcome> EventStore::ingest(const route::IncomingEvent& e,
 Status EventStore::addDeliveries(const route::IncomingEvent& e, const route::RoutePlan& plan) {
   return db_.run([&](Connection& c) {
     pqxx::work tx(c);
-    insertPlan(tx, e, plan);
-    if (hasScheduled(plan)) {
-      tx.exec_params("SELECT pg_notify('dispatch_due', $1)", std::to_string(e.receivedAt));
-    }
+    insertPlan(tx, e, plan, "now()");
+    if (hasScheduled(plan)) tx.exec("SELECT pg_notify('dispatch_due', '0')");
     tx.commit();
   });
 }
