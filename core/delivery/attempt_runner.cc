@@ -39,6 +39,19 @@ std::vector<std::string> decodeKeys(const std::vector<std::string>& secrets) {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
+// Headers Dispatch owns: configured or transform headers never replace them (a signature
+// must stay the one we computed; framing headers belong to the HTTP client).
+bool isReserved(const std::string& name, const std::string& prefix) {
+  static const char* kOwned[] = {"webhook-id", "webhook-timestamp", "webhook-signature",
+                                 "user-agent", "host", "content-length", "transfer-encoding",
+                                 "connection"};
+  for (const char* o : kOwned) {
+    if (strcasecmp(name.c_str(), o) == 0) return true;
+  }
+  return name.size() > prefix.size() && strncasecmp(name.c_str(), prefix.c_str(), prefix.size()) == 0 &&
+         name[prefix.size()] == '-';
+}
+
 // Sets `name` (case-insensitively replacing an earlier value).
 void setHeader(Headers& h, const std::string& name, const std::string& value) {
   for (auto& [k, v] : h) {
@@ -185,11 +198,15 @@ Completion AttemptRunner::runEvent(const Claimed& d, const route::Routing& r) {
                  route::endpointIdFor(dest->project->name, d.source));
   h.emplace_back(prefix + "-Event-Type", d.eventType);
   h.emplace_back(prefix + "-Attempt", std::to_string(attemptNo));
-  for (const auto& [k, v] : dc.headers) setHeader(h, k, v);
+  for (const auto& [k, v] : dc.headers) {
+    if (!isReserved(k, prefix)) setHeader(h, k, v);
+  }
   if (!d.headersJson.empty()) {
     auto doc = json::parse(d.headersJson);
     if (doc && doc->isObject()) {
-      for (const auto& [k, v] : doc->members()) setHeader(h, k, v.asString());
+      for (const auto& [k, v] : doc->members()) {
+        if (!isReserved(k, prefix)) setHeader(h, k, v.asString());
+      }
     }
   }
   plugin::DeliveryResult res = dest->impl->deliver(pd);

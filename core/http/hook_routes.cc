@@ -4,27 +4,12 @@
 #include "core/http/envelope.h"
 #include "core/ingest/ingest_service.h"
 #include "core/util/json.h"
+#include "core/util/metrics.h"
+
+#include <chrono>
 
 namespace dispatch::http {
 namespace {
-
-route::Headers queryPairs(const Request& req) {
-  route::Headers out;
-  std::string_view q = req.query;
-  while (!q.empty()) {
-    size_t amp = q.find('&');
-    std::string_view part = q.substr(0, amp);
-    size_t eq = part.find('=');
-    std::string key(part.substr(0, eq));
-    if (!key.empty()) {
-      auto v = req.queryParam(key);
-      out.emplace_back(key, v.value_or(""));
-    }
-    if (amp == std::string_view::npos) break;
-    q.remove_prefix(amp + 1);
-  }
-  return out;
-}
 
 Response hook(Request& req, ApiContext& ctx) {
   auto routing = ctx.routing();
@@ -35,10 +20,24 @@ Response hook(Request& req, ApiContext& ctx) {
   hr.slug = req.params[0];
   hr.header = [&req](std::string_view n) { return req.header(n); };
   hr.headers = req.headers;
-  hr.query = queryPairs(req);
+  // Repeated query parameters: the first value wins (as transforms see them).
+  for (auto& [k, v] : req.queryParams()) {
+    bool seen = false;
+    for (const auto& [hk, hv] : hr.query) seen = seen || hk == k;
+    if (!seen) hr.query.emplace_back(std::move(k), std::move(v));
+  }
   hr.body = std::move(req.body);
+  auto t0 = std::chrono::steady_clock::now();
   auto res = svc.accept(*routing, hr);
-  if (!res) return errorResponse(res.status());
+  auto& m = metrics::global();
+  m.ingestLatency.observeMs(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::steady_clock::now() - t0)
+                                .count());
+  if (!res) {
+    m.ingestRejected.inc();
+    return errorResponse(res.status());
+  }
+  (res->duplicate ? m.ingestDuplicate : m.ingestAccepted).inc();
   json::Writer w;
   w.beginObject().key("event_id").string(res->eventId).endObject();
   if (res->duplicate) return envelope(200, "Duplicate event", w.str());

@@ -39,6 +39,23 @@ std::optional<std::string> Request::header(std::string_view name) const {
   return std::nullopt;
 }
 
+std::vector<std::pair<std::string, std::string>> Request::queryParams() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::string_view q = query;
+  while (!q.empty()) {
+    size_t amp = q.find('&');
+    std::string_view part = q.substr(0, amp);
+    size_t eq = part.find('=');
+    if (!part.empty()) {
+      out.emplace_back(percentDecode(part.substr(0, eq)),
+                       eq == std::string_view::npos ? std::string() : percentDecode(part.substr(eq + 1)));
+    }
+    if (amp == std::string_view::npos) break;
+    q.remove_prefix(amp + 1);
+  }
+  return out;
+}
+
 std::optional<std::string> Request::queryParam(std::string_view name) const {
   std::string_view q = query;
   while (!q.empty()) {

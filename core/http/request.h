@@ -21,6 +21,8 @@ struct Request {
   std::optional<std::string> header(std::string_view name) const;
   // A query parameter, percent-decoded (first match).
   std::optional<std::string> queryParam(std::string_view name) const;
+  // Every query parameter in order, percent-decoded (repeats kept).
+  std::vector<std::pair<std::string, std::string>> queryParams() const;
 };
 
 struct Response {

@@ -1,6 +1,7 @@
 // Ingest: the request's path from arrival to a durable event.
 #include "core/ingest/ingest_service.h"
 
+#include "core/util/crypto.h"
 #include "core/util/json.h"
 #include "core/util/uuid.h"
 #include "core/verify/verifier.h"
@@ -15,7 +16,38 @@ std::string lower(std::string s) {
 
 const Status kInvalidSignature(Code::kUnauthorized, "Invalid signature");
 
+// Credentials the sender put on the request are never stored, shown or handed to transforms.
+bool isCredentialHeader(const std::string& lowerName) {
+  return lowerName == "authorization" || lowerName == "proxy-authorization" ||
+         lowerName == "cookie" || lowerName == "x-api-key";
+}
+
 }  // namespace
+
+route::Headers normalizeHeaders(const route::Headers& in) {
+  route::Headers out;
+  out.reserve(in.size());
+  for (const auto& [k, v] : in) {
+    std::string name = lower(k);
+    if (isCredentialHeader(name)) continue;
+    bool merged = false;
+    for (auto& [on, ov] : out) {
+      if (on == name) {
+        ov += ", " + v;  // a repeated header is one value, as HTTP defines it
+        merged = true;
+        break;
+      }
+    }
+    if (!merged) out.emplace_back(std::move(name), v);
+  }
+  return out;
+}
+
+std::string idempotencyValue(const std::string& raw) {
+  // Long values are kept whole in meaning but bounded in size: their digest stands in.
+  if (raw.size() <= 200) return raw;
+  return "sha256:" + crypto::hexEncode(crypto::sha256(raw));
+}
 
 std::string extractEventType(const config::EventTypeConfig& cfg, const HookRequest& req) {
   if (!cfg.header.empty()) return req.header(cfg.header).value_or("");
@@ -51,16 +83,21 @@ Result<HookResult> IngestService::accept(const route::Routing& routing, const Ho
   e.projectId = src->projectId;
   e.source = req.slug;
   e.eventType = extractEventType(src->source->eventType, req);
-  e.headers.reserve(req.headers.size());
-  for (const auto& [k, v] : req.headers) e.headers.emplace_back(lower(k), v);
+  e.headers = normalizeHeaders(req.headers);
   e.query = req.query;
   e.body = req.body;
   e.contentType = req.header("Content-Type");
   if (!src->source->idempotencyHeader.empty()) {
     auto v = req.header(src->source->idempotencyHeader);
-    if (v && !v->empty()) e.idempotencyKey = v->substr(0, 512);
+    if (v && !v->empty()) e.idempotencyKey = idempotencyValue(*v);
   }
   e.receivedAt = clock_.nowMs();
+  // A retry of an event we have: answer at once, without running its transforms again.
+  if (e.idempotencyKey) {
+    auto first = events_.findByIdempotencyKey(e.source, *e.idempotencyKey);
+    if (!first) return first.status();
+    if (*first) return HookResult{**first, true};
+  }
 
   route::RoutePlan plan = routing.plan(e);
   auto out = events_.ingest(e, plan);

@@ -30,6 +30,13 @@ struct HookResult {
 // body is not JSON or the path is missing).
 std::string extractEventType(const config::EventTypeConfig& cfg, const HookRequest& req);
 
+// Lower-cased names, repeated headers joined with ", ", credential headers (Authorization,
+// Proxy-Authorization, Cookie, X-Api-Key) removed.
+route::Headers normalizeHeaders(const route::Headers& in);
+
+// The stored idempotency value: as sent up to 200 bytes, else "sha256:<hex>" of it.
+std::string idempotencyValue(const std::string& raw);
+
 class IngestService {
  public:
   IngestService(store::EventStore& events, store::KeyStore& keys, const Clock& clock)

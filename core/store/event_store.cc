@@ -117,6 +117,19 @@ Result<IngestOutcome> EventStore::ingest(const route::IncomingEvent& e,
   return out;
 }
 
+Result<std::optional<std::string>> EventStore::findByIdempotencyKey(const std::string& source,
+                                                                    const std::string& key) {
+  std::optional<std::string> id;
+  Status st = db_.run([&](Connection& c) {
+    c.prepared("event_by_idem", "SELECT id FROM events WHERE source = $1 AND idempotency_key = $2");
+    pqxx::nontransaction tx(c);
+    auto r = tx.exec_prepared("event_by_idem", source, key);
+    if (!r.empty()) id = r[0][0].c_str();
+  });
+  if (!st) return st;
+  return id;
+}
+
 Status EventStore::addDeliveries(const route::IncomingEvent& e, const route::RoutePlan& plan) {
   return db_.run([&](Connection& c) {
     pqxx::work tx(c);

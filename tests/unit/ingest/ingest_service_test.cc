@@ -1,0 +1,45 @@
+// Pure parts of ingest: header normalisation, idempotency values, event types.
+#include "core/ingest/ingest_service.h"
+
+#include <gtest/gtest.h>
+
+namespace dispatch::ingest {
+namespace {
+
+TEST(IngestHeadersTest, LowerCasesJoinsRepeatsAndDropsCredentials) {
+  route::Headers in{{"X-Multi", "a"},       {"Authorization", "Bearer sk_secret"},
+                    {"x-multi", "b"},       {"Cookie", "session=1"},
+                    {"Content-Type", "application/json"}, {"X-Api-Key", "sk_x"},
+                    {"Proxy-Authorization", "Basic abc"}};
+  route::Headers out = normalizeHeaders(in);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0], (std::pair<std::string, std::string>{"x-multi", "a, b"}));
+  EXPECT_EQ(out[1], (std::pair<std::string, std::string>{"content-type", "application/json"}));
+}
+
+TEST(IngestIdempotencyTest, LongValuesAreDigestedNotTruncated) {
+  EXPECT_EQ(idempotencyValue("abc"), "abc");
+  std::string a(300, 'x'), b(300, 'x');
+  b.back() = 'y';
+  EXPECT_NE(idempotencyValue(a), idempotencyValue(b));  // same 200-byte prefix, different ids
+  EXPECT_EQ(idempotencyValue(a).rfind("sha256:", 0), 0u);
+  EXPECT_EQ(idempotencyValue(a), idempotencyValue(std::string(300, 'x')));
+}
+
+TEST(IngestEventTypeTest, HeaderOrPath) {
+  HookRequest r;
+  r.header = [](std::string_view n) -> std::optional<std::string> {
+    if (n == "X-Event") return std::string("push");
+    return std::nullopt;
+  };
+  r.body = R"({"a":{"b":[{"t":"deep"}]},"n":1.50})";
+  EXPECT_EQ(extractEventType({"X-Event", ""}, r), "push");
+  EXPECT_EQ(extractEventType({"", "a.b.0.t"}, r), "deep");
+  EXPECT_EQ(extractEventType({"", "n"}, r), "1.50");
+  EXPECT_EQ(extractEventType({"", "missing.path"}, r), "");
+  r.body = "not json";
+  EXPECT_EQ(extractEventType({"", "a"}, r), "");
+}
+
+}  // namespace
+}  // namespace dispatch::ingest
