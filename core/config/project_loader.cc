@@ -206,7 +206,7 @@ void readDestination(Reader& r, const Field& f, std::set<std::string>& names,
        true},
       {"type", [&](const Field& x) { set(d.type, r.nonEmptyString(x)); }, true},
       {"url", [&](const Field& x) { set(d.url, r.string(x)); }},
-      {"events", [&](const Field& x) { set(d.events, r.stringList(x)); }},
+      {"events", [&](const Field& x) { set(d.events, r.globList(x)); }},
       {"headers", [&](const Field& x) { readHeaders(r, x, d.headers); }},
       {"timeout", [&](const Field& x) { set(d.timeoutMs, r.duration(x, true)); }},
       {"retry", [&](const Field& x) { readRetry(r, x, d.retry); }},
@@ -262,7 +262,7 @@ void readLink(Reader& r, const Field& f, const std::string& baseDir,
          set(l.destination, readReference(r, x, "destination", destinations));
        },
        true},
-      {"events", [&](const Field& x) { set(l.events, r.stringList(x)); }},
+      {"events", [&](const Field& x) { set(l.events, r.globList(x)); }},
       {"transform",
        [&](const Field& x) {
          transform = x;

@@ -200,6 +200,29 @@ std::optional<std::vector<std::string>> Reader::stringList(const Field& f) {
   return out;
 }
 
+std::optional<std::vector<std::string>> Reader::globList(const Field& f) {
+  std::vector<std::string> out;
+  bool itemsOk = true;
+  const bool isList = forEachItem(f, [&](const Field& item) {
+    auto s = nonEmptyString(item);
+    if (!s) {
+      itemsOk = false;
+      return;
+    }
+    bool ok = s->size() <= 200;
+    for (unsigned char c : *s) ok = ok && c > 0x20 && c != 0x7f;
+    if (!ok) {
+      error(item, "invalid event filter: use event-type text with * wildcards (no spaces or "
+                  "control characters, at most 200 bytes)");
+      itemsOk = false;
+      return;
+    }
+    out.push_back(*s);
+  });
+  if (!isList || !itemsOk) return std::nullopt;
+  return out;
+}
+
 std::vector<std::string> Reader::secretList(const Field& f, SecretCheck check) {
   std::vector<Field> items;
   if (f.node.IsSequence()) {

@@ -65,6 +65,8 @@ class Reader {
   std::optional<int64_t> duration(const Field& f, bool positive = false);
   std::optional<int64_t> size(const Field& f, bool positive = false);
   std::optional<std::vector<std::string>> stringList(const Field& f);
+  // A list of event-type globs: printable text without spaces, `*` as the only wildcard.
+  std::optional<std::vector<std::string>> globList(const Field& f);
   // A string or a list of strings; empty entries dropped. Never echoes a secret.
   std::vector<std::string> secretList(const Field& f, SecretCheck check);
 

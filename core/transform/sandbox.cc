@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "core/transform/lua_json.h"
+#include "core/transform/lua_string_match.h"
 #include "core/transform/transform_internal.h"
 #include "core/util/log.h"
 
@@ -124,14 +125,7 @@ int sandboxTableMove(lua_State* L) {
   const lua_Integer from = luaL_checkinteger(L, 2);
   const lua_Integer to = luaL_checkinteger(L, 3);
   if (to >= from) {
-    StateContext* c = contextOf(L);
-    const uint64_t count = static_cast<uint64_t>(to) - static_cast<uint64_t>(from) + 1;
-    if (count >= static_cast<uint64_t>(c->instrLimit - c->instrUsed)) {
-      c->instrHit = true;
-      lua_sethook(L, countHook, LUA_MASKCOUNT, 1);
-      return luaL_error(L, "instruction limit exceeded");
-    }
-    c->instrUsed += static_cast<int64_t>(count);
+    chargeInstructions(L, static_cast<uint64_t>(to) - static_cast<uint64_t>(from) + 1);
   }
   lua_pushvalue(L, lua_upvalueindex(1));
   lua_insert(L, 1);
@@ -140,7 +134,7 @@ int sandboxTableMove(lua_State* L) {
 }
 
 void writeLog(const std::string& link, std::string_view msg) {
-  log::info("transform log", {{"link", link}, {"msg", msg}});
+  log::info("transform log", {{"link", link}, {"text", msg}});
 }
 
 // A script in a loop must not flood the server log: lines past the cap are dropped, noted once.
@@ -224,6 +218,7 @@ int openSandbox(lua_State* L) {
   lua_setfield(L, -2, "dump");
   lua_pop(L, 1);
   wrapLibraryFunction(L, "string", "rep", sandboxStringRep);
+  installPatternFunctions(L);  // find/match/gmatch/gsub under the instruction budget
   wrapLibraryFunction(L, "table", "move", sandboxTableMove);
   // Strings share one metatable whose __index is the (already filtered) string table; hide it.
   lua_pushliteral(L, "");
@@ -299,6 +294,23 @@ void appendNumber(std::string& out, lua_State* L, int idx) {
 }  // namespace
 
 int64_t statesCreated() { return g_statesCreated.load(); }
+
+int64_t instructionsLeft(lua_State* L) {
+  const StateContext* c = contextOf(L);
+  return c->instrHit ? 0 : std::max<int64_t>(c->instrLimit - c->instrUsed, 0);
+}
+
+void chargeInstructions(lua_State* L, uint64_t n) {
+  if (n >= static_cast<uint64_t>(instructionsLeft(L))) failInstructionLimit(L);
+  contextOf(L)->instrUsed += static_cast<int64_t>(n);
+}
+
+void failInstructionLimit(lua_State* L) {
+  contextOf(L)->instrHit = true;
+  lua_sethook(L, countHook, LUA_MASKCOUNT, 1);
+  luaL_error(L, "instruction limit exceeded");
+  std::abort();  // unreachable: luaL_error does not return
+}
 
 void forgetGlobals(lua_State* L) {
   lua_rawgeti(L, LUA_REGISTRYINDEX, contextOf(L)->globalsRef);

@@ -72,6 +72,17 @@ inline StateContext* contextOf(lua_State* L) {
 // Forgets the globals assigned by earlier calls, so no call sees another call's globals.
 void forgetGlobals(lua_State* L);
 
+// Instructions left in the current call's budget (0 once it is spent).
+int64_t instructionsLeft(lua_State* L);
+
+// Charges `n` instructions of work done in C (where the hook never fires) to the current call.
+// When that reaches the budget the call fails exactly as if the hook had caught it.
+void chargeInstructions(lua_State* L, uint64_t n);
+
+// Fails the current call with the instruction-limit error; the hook then errors on every
+// instruction until the call has unwound, so a script's pcall cannot swallow it.
+[[noreturn]] void failInstructionLimit(lua_State* L);
+
 class Sandbox {
  public:
   // A fresh state with the sandbox set up and the chunk run once. kInvalid with the Lua error

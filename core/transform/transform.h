@@ -20,7 +20,9 @@ struct Spec;
 // Per-call limits. Exceeding one ends the call with an error and the thread's Lua state for
 // that transform is discarded and rebuilt on its next call.
 struct Limits {
-  // VM instructions per call (checked every 1000 instructions). Default: 1,000,000
+  // VM instructions per call (checked every 1000 instructions). The pattern matching of
+  // string.find/match/gmatch/gsub counts too, 16 matcher steps to the instruction.
+  // Default: 1,000,000
   int64_t maxInstructions = 1'000'000;
   // Heap of one Lua state (libraries, the chunk and the call's data). Default: 16 MiB
   int64_t maxMemoryBytes = 16 << 20;
@@ -59,6 +61,9 @@ struct Output {
 //   setmetatable (a __gc field is refused), os.time/date/clock, json.encode/decode/null, log.
 //   No xpcall: Lua runs its message handler with hooks off, outside the instruction limit.
 //   getmetatable("") is false. Only text chunks load.
+// - string.find/match/gmatch/gsub are the sandbox's own Lua 5.4 pattern matcher (same results
+//   and errors as Lua's), whose work counts against the instruction limit, so a backtracking
+//   pattern on hostile text ends with "instruction limit exceeded" instead of holding a thread.
 // - Globals assigned during a call are forgotten when the next call starts, so calls never see
 //   each other's globals. Chunk-level locals do persist per thread and state: never rely on them.
 // - JSON: objects ⇄ tables with string keys, encoded compact with sorted keys; arrays ⇄

@@ -324,3 +324,28 @@ TEST(ConfigErrors, ValidConfigHasNoErrors) { EXPECT_THAT(errorsOf(kHead), IsEmpt
 
 }  // namespace
 }  // namespace dispatch::config
+
+namespace dispatch::config {
+namespace {
+
+TEST(ConfigErrors, BadEventGlobsAreReportedWithTheirPosition) {
+  const std::string yaml = std::string(R"(database: { url: "postgresql://db" }
+projects:
+  - name: p
+    signing_secret: )") + testing::kSecret + R"(
+    destinations:
+      - name: a
+        type: webhook
+        events: ["push", "pull request.*"]
+)";
+  LoadResult r = loadString(yaml, "config/dispatch.yaml", testing::fakeEnv({}));
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0].rfind("config/dispatch.yaml:8:26: projects[0].destinations[0].events[1]: "
+                              "invalid event filter",
+                              0),
+            0u)
+      << r.errors[0];
+}
+
+}  // namespace
+}  // namespace dispatch::config

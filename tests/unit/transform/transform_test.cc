@@ -424,7 +424,7 @@ TEST(TransformSandboxTest, LogIsCappedPerCall) {
   size_t lines = 0;
   for (char ch : logged) lines += ch == '\n';
   EXPECT_EQ(lines, 100u);
-  EXPECT_NE(logged.find(R"("link":"test-link","msg":"99")"), std::string::npos) << logged;
+  EXPECT_NE(logged.find(R"("link":"test-link","text":"99")"), std::string::npos) << logged;
   EXPECT_NE(logged.find("log limit reached"), std::string::npos);
 }
 
