@@ -187,7 +187,8 @@ TEST_F(CliTest, JobsScheduleIsFiredByARunningServerOnTime) {
       env());
   ASSERT_EQ(r.exitCode, 0) << r.out;
   ASSERT_LT(nowMs(), due) << "the CLI took longer than the lead time";
-  auto printed = json::parse(nonEmptyLines(r.stdoutText).back());
+  const std::string printedText = nonEmptyLines(r.stdoutText).back();  // values point into it
+  auto printed = json::parse(printedText);
   ASSERT_TRUE(printed.isOk()) << r.stdoutText;
   std::string id = str(&printed.value(), "id");
   EXPECT_TRUE(isUuidText(id)) << r.stdoutText;

@@ -805,7 +805,8 @@ TEST_F(JobApiTest, CallbackReportsSuccess) {
   EXPECT_EQ(num(&body.value(), "responseCode"), 200);
   EXPECT_EQ(str(&body.value(), "responseBody"), "all good");
   EXPECT_TRUE(isIsoMs(str(&body.value(), "firedAt")));
-  auto hookBody = json::parse(hook.requests()[0].body);
+  const std::string hookText = hook.requests()[0].body;  // parsed values point into it
+  auto hookBody = json::parse(hookText);
   ASSERT_TRUE(hookBody.isOk());
   EXPECT_EQ(str(&body.value(), "firedAt"), str(&hookBody.value(), "firedAt"));
   std::this_thread::sleep_for(milliseconds(300));
@@ -827,8 +828,9 @@ TEST_F(JobApiTest, CallbackReportsDead) {
   ASSERT_TRUE(cb.waitFor(1, 8000));
   EXPECT_EQ(jobStatus(d, key, id), "DEAD");
   EXPECT_EQ(hook.count(), 3u) << "the callback comes after the last attempt only";
-  auto body = json::parse(cb.requests()[0].body);
-  ASSERT_TRUE(body.isOk()) << cb.requests()[0].body;
+  const std::string cbText = cb.requests()[0].body;  // parsed values point into it
+  auto body = json::parse(cbText);
+  ASSERT_TRUE(body.isOk()) << cbText;
   EXPECT_EQ(keysOf(&body.value()),
             (std::set<std::string>{"jobId", "status", "attempts", "responseCode", "responseBody",
                                    "firedAt"}));
