@@ -89,7 +89,7 @@ int runServer(const std::string& configPath) {
   eopts.leaseMs = cfg->delivery.leaseMs > 0
                       ? cfg->delivery.leaseMs
                       : std::max(cfg->delivery.timeoutMs, cfg->jobs.timeoutMs) + 30'000;
-  store::GroupCommitter committer(db, 2, 512);
+  store::GroupCommitter committer(db, 4, 512);
   delivery::Engine engine(db, routingSource, sender, systemClock(), eopts, &committer);
 
   std::mutex reloadMu;

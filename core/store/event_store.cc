@@ -82,13 +82,14 @@ DeliveryView deliveryFromRow(const pqxx::row& r) {
 Result<IngestOutcome> EventStore::ingest(const route::IncomingEvent& e,
                                          const route::RoutePlan& plan) {
   IngestOutcome out;
-  auto work = [&](pqxx::transaction_base& tx, BatchTx* btx) {
+  auto work = [&](Connection& c, pqxx::transaction_base& tx, BatchTx* btx) {
     out = IngestOutcome{e.id, false};
-    auto r = tx.exec_params(
-        "INSERT INTO events (id, project_id, source, event_type, headers, query, body, "
-        "content_type, idempotency_key, received_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,"
-        "ms_to_ts($10)) ON CONFLICT (source, idempotency_key) DO NOTHING RETURNING id",
-        e.id, e.projectId, e.source, e.eventType, pairsJson(e.headers), pairsJson(e.query),
+    c.prepared("event_insert",
+               "INSERT INTO events (id, project_id, source, event_type, headers, query, body, "
+               "content_type, idempotency_key, received_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,"
+               "ms_to_ts($10)) ON CONFLICT (source, idempotency_key) DO NOTHING RETURNING id");
+    auto r = tx.exec_prepared(
+        "event_insert", e.id, e.projectId, e.source, e.eventType, pairsJson(e.headers), pairsJson(e.query),
         pqxx::binarystring(e.body), nullable(e.contentType), nullable(e.idempotencyKey),
         static_cast<long long>(e.receivedAt));
     if (r.empty()) {
@@ -107,10 +108,10 @@ Result<IngestOutcome> EventStore::ingest(const route::IncomingEvent& e,
       }
     }
   };
-  Status st = committer_ ? committer_->submit([&](BatchTx& b) { work(b.tx(), &b); })
+  Status st = committer_ ? committer_->submit([&](BatchTx& b) { work(b.conn(), b.tx(), &b); })
                          : db_.run([&](Connection& c) {
                              pqxx::work tx(c);
-                             work(tx, nullptr);
+                             work(c, tx, nullptr);
                              tx.commit();
                            });
   if (!st) return st;
