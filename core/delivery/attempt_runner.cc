@@ -27,15 +27,6 @@ const config::ProjectConfig* projectById(const config::Config& cfg, const std::s
   return nullptr;
 }
 
-std::vector<std::string> decodeKeys(const std::vector<std::string>& secrets) {
-  std::vector<std::string> keys;
-  for (const auto& s : secrets) {
-    if (s.empty()) continue;
-    auto k = decodeSigningSecret(s);
-    if (k) keys.push_back(k.value());
-  }
-  return keys;
-}
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
@@ -135,7 +126,7 @@ Completion AttemptRunner::runJob(const Claimed& d, const route::Routing& r) {
   const int attemptNo = d.attemptsBefore + 1;
   std::string body = d.kind == Kind::kJob ? jobBody(d, firedAt) : d.body.value_or("");
   Headers headers{{"Content-Type", "application/json"}, {"User-Agent", "Dispatch/" DISPATCH_VERSION}};
-  std::vector<std::string> keys = project ? decodeKeys(project->signingSecrets) : std::vector<std::string>{};
+  std::vector<std::string> keys = project ? decodeSigningKeys(project->signingSecrets) : std::vector<std::string>{};
   for (auto& h : standardWebhookHeaders(keys, d.messageId, firedAt / 1000, body)) {
     headers.push_back(std::move(h));
   }

@@ -63,4 +63,14 @@ std::vector<std::pair<std::string, std::string>> standardWebhookHeaders(
   return headers;
 }
 
+std::vector<std::string> decodeSigningKeys(const std::vector<std::string>& secrets) {
+  std::vector<std::string> keys;
+  for (const auto& s : secrets) {
+    if (s.empty()) continue;
+    auto k = decodeSigningSecret(s);
+    if (k) keys.push_back(k.value());
+  }
+  return keys;
+}
+
 }  // namespace dispatch::delivery

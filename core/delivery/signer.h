@@ -32,6 +32,10 @@ struct SigningKey {
   static Result<SigningKey> parse(const std::vector<std::string>& whsecSecrets);
 };
 
+// The raw keys of every decodable, non-empty secret, in order (config validation has already
+// refused undecodable ones; this never fails).
+std::vector<std::string> decodeSigningKeys(const std::vector<std::string>& whsecSecrets);
+
 // `v1,<base64(HMAC-SHA256(key, "<msgId>.<timestampSec>.<body>"))>` per key, in order,
 // separated by single spaces. Empty when `rawKeys` is empty.
 std::string signatureHeader(const std::vector<std::string>& rawKeys, std::string_view msgId,

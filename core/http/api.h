@@ -13,6 +13,7 @@
 #include "core/store/db.h"
 #include "core/route/routing.h"
 #include "core/store/group_commit.h"
+#include "core/util/json.h"
 #include "core/util/time.h"
 
 namespace dispatch::delivery {
@@ -54,6 +55,9 @@ void addKeyRoutes(Router& router, ApiContext& ctx);
 void addJobRoutes(Router& router, ApiContext& ctx);
 void addHookRoutes(Router& router, ApiContext& ctx);
 void addEventRoutes(Router& router, ApiContext& ctx);
+
+// Writes "pagination":{"total","page","limit","totalPages"} into an open object.
+void writePagination(json::Writer& w, int64_t total, int page, int limit);
 
 // A whole-number query parameter within [lo, hi]; `dflt` when absent; kInvalid naming it.
 Result<int> intQueryParam(const Request& req, const char* name, int dflt, int lo, int hi);

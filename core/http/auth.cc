@@ -65,6 +65,15 @@ Result<int> intQueryParam(const Request& req, const char* name, int dflt, int lo
   return n;
 }
 
+void writePagination(json::Writer& w, int64_t total, int page, int limit) {
+  w.key("pagination").beginObject();
+  w.key("total").number(total);
+  w.key("page").number(static_cast<int64_t>(page));
+  w.key("limit").number(static_cast<int64_t>(limit));
+  w.key("totalPages").number((total + limit - 1) / limit);
+  w.endObject();
+}
+
 std::optional<Response> requireJson(const Request& req) {
   if (req.body.empty()) return std::nullopt;
   auto ct = req.header("Content-Type");

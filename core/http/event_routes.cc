@@ -27,14 +27,6 @@ std::optional<std::string> scopeOf(const Caller& c) {
   return c.projectId;
 }
 
-void writePagination(json::Writer& w, int64_t total, const store::Page& p) {
-  w.key("pagination").beginObject();
-  w.key("total").number(total);
-  w.key("page").number(static_cast<int64_t>(p.page));
-  w.key("limit").number(static_cast<int64_t>(p.limit));
-  w.key("totalPages").number((total + p.limit - 1) / p.limit);
-  w.endObject();
-}
 
 void writeDelivery(json::Writer& w, const store::DeliveryView& d, bool withLogs) {
   w.beginObject();
@@ -76,7 +68,7 @@ Response listEvents(Request& req, ApiContext& ctx) {
     w.endObject();
   }
   w.endArray();
-  writePagination(w, total, *page);
+  writePagination(w, total, page->page, page->limit);
   w.endObject();
   return envelope(200, "Events fetched successfully", w.str());
 }
@@ -148,7 +140,7 @@ Response listDeliveries(Request& req, ApiContext& ctx) {
   w.beginObject().key("deliveries").beginArray();
   for (const auto& d : ds.value()) writeDelivery(w, d, false);
   w.endArray();
-  writePagination(w, total, *page);
+  writePagination(w, total, page->page, page->limit);
   w.endObject();
   return envelope(200, "Deliveries fetched successfully", w.str());
 }

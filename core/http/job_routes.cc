@@ -64,12 +64,8 @@ Response list(Request& req, ApiContext& ctx) {
   w.beginObject().key("jobs").beginArray();
   for (const auto& j : res->jobs) jobs::writeJob(w, j, true, false);
   w.endArray();
-  w.key("pagination").beginObject();
-  w.key("total").number(res->total);
-  w.key("page").number(static_cast<int64_t>(f.page));
-  w.key("limit").number(static_cast<int64_t>(f.limit));
-  w.key("totalPages").number((res->total + f.limit - 1) / f.limit);
-  w.endObject().endObject();
+  writePagination(w, res->total, f.page, f.limit);
+  w.endObject();
   return envelope(200, "Jobs fetched successfully", w.str());
 }
 

@@ -17,15 +17,6 @@ std::string destKey(const std::string& projectId, const std::string& name) {
   return projectId + '/' + name;
 }
 
-std::vector<std::string> decodeKeys(const std::vector<std::string>& secrets) {
-  std::vector<std::string> keys;
-  for (const auto& s : secrets) {
-    if (s.empty()) continue;
-    auto k = delivery::decodeSigningSecret(s);
-    if (k) keys.push_back(k.value());
-  }
-  return keys;
-}
 
 transform::Limits limitsFor(const config::Config& cfg) {
   transform::Limits l;
@@ -68,7 +59,7 @@ std::shared_ptr<const Routing> Routing::build(std::shared_ptr<const config::Conf
       e.project = &p;
       e.config = &d;
       e.impl = std::move(impl).value();
-      e.signingKeys = decodeKeys(d.secrets.empty() ? p.signingSecrets : d.secrets);
+      e.signingKeys = delivery::decodeSigningKeys(d.secrets.empty() ? p.signingSecrets : d.secrets);
       r->destinations_.emplace(destKey(pid, d.name), std::move(e));
     }
     for (const auto& l : p.links) {

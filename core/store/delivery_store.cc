@@ -160,13 +160,8 @@ bool writeCompletion(Connection& conn, pqxx::transaction_base& tx, const deliver
 
 Status DeliveryStore::complete(const delivery::Completion& c) {
   bool ours = true;
-  Status st = committer_
-                  ? committer_->submit([&](BatchTx& b) { ours = writeCompletion(b.conn(), b.tx(), c); })
-                  : db_.run([&](Connection& conn) {
-                      pqxx::work tx(conn);
-                      ours = writeCompletion(conn, tx, c);
-                      tx.commit();
-                    });
+  Status st =
+      runWrite(db_, committer_, [&](BatchTx& b) { ours = writeCompletion(b.conn(), b.tx(), c); });
   if (!st) return st;
   if (!ours) return Status(Code::kConflict, "lease lost");
   return Status::ok();

@@ -82,7 +82,9 @@ DeliveryView deliveryFromRow(const pqxx::row& r) {
 Result<IngestOutcome> EventStore::ingest(const route::IncomingEvent& e,
                                          const route::RoutePlan& plan) {
   IngestOutcome out;
-  auto work = [&](Connection& c, pqxx::transaction_base& tx, BatchTx* btx) {
+  Status st = runWrite(db_, committer_, [&](BatchTx& b) {
+    Connection& c = b.conn();
+    pqxx::transaction_base& tx = b.tx();
     out = IngestOutcome{e.id, false};
     c.prepared("event_insert",
                "INSERT INTO events (id, project_id, source, event_type, headers, query, body, "
@@ -100,20 +102,8 @@ Result<IngestOutcome> EventStore::ingest(const route::IncomingEvent& e,
       return;
     }
     insertPlan(tx, e, plan, "ms_to_ts(" + std::to_string(e.receivedAt) + ")");
-    if (hasScheduled(plan)) {
-      if (btx) {
-        btx->notifyDue(e.receivedAt);
-      } else {
-        tx.exec_params("SELECT pg_notify('dispatch_due', $1)", std::to_string(e.receivedAt));
-      }
-    }
-  };
-  Status st = committer_ ? committer_->submit([&](BatchTx& b) { work(b.conn(), b.tx(), &b); })
-                         : db_.run([&](Connection& c) {
-                             pqxx::work tx(c);
-                             work(c, tx, nullptr);
-                             tx.commit();
-                           });
+    if (hasScheduled(plan)) b.notifyDue(e.receivedAt);
+  });
   if (!st) return st;
   return out;
 }

@@ -60,7 +60,7 @@ void GroupCommitter::writerLoop() {
 namespace {
 
 // Runs items in one transaction; throws on any failure.
-void runTogether(Connection& c, const std::vector<std::function<void(BatchTx&)>*>& works) {
+void runTogether(Connection& c, const std::vector<const std::function<void(BatchTx&)>*>& works) {
   pqxx::work tx(c);
   BatchTx btx(c, tx);
   for (auto* w : works) (*w)(btx);
@@ -70,8 +70,16 @@ void runTogether(Connection& c, const std::vector<std::function<void(BatchTx&)>*
 
 }  // namespace
 
+Status runWrite(Db& db, GroupCommitter* committer, const std::function<void(BatchTx&)>& work) {
+  if (committer != nullptr) return committer->submit(work);
+  return db.run([&](Connection& c) {
+    std::vector<const std::function<void(BatchTx&)>*> one{&work};
+    runTogether(c, one);
+  });
+}
+
 void GroupCommitter::commitBatch(std::vector<Item*>& batch) {
-  std::vector<std::function<void(BatchTx&)>*> works;
+  std::vector<const std::function<void(BatchTx&)>*> works;
   works.reserve(batch.size());
   for (Item* it : batch) works.push_back(&it->work);
   auto t0 = std::chrono::steady_clock::now();
@@ -85,7 +93,7 @@ void GroupCommitter::commitBatch(std::vector<Item*>& batch) {
   }
   // One item spoiled the batch: give every item its own transaction and its own answer.
   for (Item* it : batch) {
-    std::vector<std::function<void(BatchTx&)>*> one{&it->work};
+    std::vector<const std::function<void(BatchTx&)>*> one{&it->work};
     it->done.set_value(db_.run([&](Connection& c) { runTogether(c, one); }));
   }
 }

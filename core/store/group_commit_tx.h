@@ -4,7 +4,10 @@
 #include <algorithm>
 #include <optional>
 
+#include <functional>
+
 #include "core/store/connection.h"
+#include "core/store/db.h"
 #include "core/util/time.h"
 
 namespace dispatch::store {
@@ -23,5 +26,11 @@ class BatchTx {
   pqxx::work& tx_;
   std::optional<TimeMs> due_;
 };
+
+class GroupCommitter;
+
+// Runs `work` group-committed when `committer` is set, else in a transaction of its own;
+// either way the NOTIFY it asked for goes out with the commit.
+Status runWrite(Db& db, GroupCommitter* committer, const std::function<void(BatchTx&)>& work);
 
 }  // namespace dispatch::store

@@ -61,7 +61,9 @@ Result<jobs::Job> JobStore::getIn(void* txp, const std::string& id,
 Result<CreateOutcome> JobStore::create(const jobs::NewJob& nj) {
   std::optional<std::string> existingId;
   // Writes only, so it can share a group-committed transaction with other requests.
-  auto work = [&](Connection& c, pqxx::transaction_base& tx, BatchTx* btx) {
+  Status st = runWrite(db_, committer_, [&](BatchTx& b) {
+    Connection& c = b.conn();
+    pqxx::transaction_base& tx = b.tx();
     existingId.reset();
     c.prepared("job_create", kCreateSql);
     const char* idem = nj.idempotencyKey ? nj.idempotencyKey->c_str() : nullptr;
@@ -78,18 +80,8 @@ Result<CreateOutcome> JobStore::create(const jobs::NewJob& nj) {
       existingId = ex[0][0].c_str();
       return;
     }
-    if (btx) {
-      btx->notifyDue(nj.fireAt);
-    } else {
-      tx.exec_params("SELECT pg_notify('dispatch_due', $1)", std::to_string(nj.fireAt));
-    }
-  };
-  Status st = committer_ ? committer_->submit([&](BatchTx& b) { work(b.conn(), b.tx(), &b); })
-                         : db_.run([&](Connection& c) {
-                             pqxx::work tx(c);
-                             work(c, tx, nullptr);
-                             tx.commit();
-                           });
+    b.notifyDue(nj.fireAt);
+  });
   if (!st) return st;
   if (existingId) {
     auto existing = get(*existingId, nj.projectId);
