@@ -57,6 +57,21 @@ bool hasScheduled(const route::RoutePlan& plan) {
   return false;
 }
 
+#define DISPATCH_EVENT_INSERT                                                               \
+  "INSERT INTO events (id, project_id, source, event_type, headers, query, body, content_type, " \
+  "idempotency_key, received_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,ms_to_ts($10)) "          \
+  "ON CONFLICT (source, idempotency_key) DO NOTHING RETURNING id"
+
+const char* kInsertEvent = DISPATCH_EVENT_INSERT;
+
+// The event and its only delivery in one statement; no row back means a duplicate.
+const char* kInsertEventWithOneDelivery =
+    "WITH ev AS (" DISPATCH_EVENT_INSERT ") "
+    "INSERT INTO deliveries (id, project_id, kind, event_id, destination, url, message_id, body, "
+    "status, due_at, event_type, headers, source, last_error, created_at, updated_at) "
+    "SELECT $11, $2, 2, ev.id, $12, $13, $19, $14, $15, ms_to_ts($10), $16, $17, $3, $18, "
+    "ms_to_ts($10), ms_to_ts($10) FROM ev RETURNING event_id";
+
 const char* kDeliveryColumns =
     "d.id, d.project_id, d.event_id, COALESCE(d.destination, ''), d.status, d.attempts, "
     "CASE WHEN d.status IN ('SCHEDULED','FAILED') THEN ts_to_ms(d.due_at) END, d.last_error, "
@@ -86,14 +101,26 @@ Result<IngestOutcome> EventStore::ingest(const route::IncomingEvent& e,
     Connection& c = b.conn();
     pqxx::transaction_base& tx = b.tx();
     out = IngestOutcome{e.id, false};
-    c.prepared("event_insert",
-               "INSERT INTO events (id, project_id, source, event_type, headers, query, body, "
-               "content_type, idempotency_key, received_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,"
-               "ms_to_ts($10)) ON CONFLICT (source, idempotency_key) DO NOTHING RETURNING id");
-    auto r = tx.exec_prepared(
-        "event_insert", e.id, e.projectId, e.source, e.eventType, pairsJson(e.headers), pairsJson(e.query),
-        pqxx::binarystring(e.body), nullable(e.contentType), nullable(e.idempotencyKey),
-        static_cast<long long>(e.receivedAt));
+    // The common shape — one delivery, nothing skipped — is one prepared round trip.
+    const bool single = plan.deliveries.size() == 1 && plan.skips.empty();
+    pqxx::result r;
+    if (single) {
+      const route::PlannedDelivery& d = plan.deliveries[0];
+      c.prepared("event_insert_one", kInsertEventWithOneDelivery);
+      r = tx.exec_prepared(
+          "event_insert_one", e.id, e.projectId, e.source, e.eventType, pairsJson(e.headers),
+          pairsJson(e.query), pqxx::binarystring(e.body), nullable(e.contentType),
+          nullable(e.idempotencyKey), static_cast<long long>(e.receivedAt), d.id, d.destination,
+          d.url, nullable(d.body), delivery::toString(d.state), d.eventType,
+          d.headersOut.empty() ? nullptr : pairsJson(d.headersOut).c_str(), nullable(d.error),
+          d.messageId.value_or(e.id));
+    } else {
+      c.prepared("event_insert", kInsertEvent);
+      r = tx.exec_prepared("event_insert", e.id, e.projectId, e.source, e.eventType,
+                           pairsJson(e.headers), pairsJson(e.query), pqxx::binarystring(e.body),
+                           nullable(e.contentType), nullable(e.idempotencyKey),
+                           static_cast<long long>(e.receivedAt));
+    }
     if (r.empty()) {
       auto ex = tx.exec_params(
           "SELECT id FROM events WHERE source = $1 AND idempotency_key = $2", e.source,
@@ -101,7 +128,7 @@ Result<IngestOutcome> EventStore::ingest(const route::IncomingEvent& e,
       out = IngestOutcome{ex[0][0].c_str(), true};
       return;
     }
-    insertPlan(tx, e, plan, "ms_to_ts(" + std::to_string(e.receivedAt) + ")");
+    if (!single) insertPlan(tx, e, plan, "ms_to_ts(" + std::to_string(e.receivedAt) + ")");
     if (hasScheduled(plan)) b.notifyDue(e.receivedAt);
   });
   if (!st) return st;
