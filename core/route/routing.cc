@@ -2,6 +2,7 @@
 #include "core/route/routing.h"
 
 #include "core/delivery/signer.h"
+#include "core/net/network_policy.h"
 #include "core/plugin/destinations.h"
 #include "core/plugin/registry.h"
 #include "core/route/glob.h"
@@ -50,6 +51,16 @@ std::shared_ptr<const Routing> Routing::build(std::shared_ptr<const config::Conf
       r->sources_.emplace(s.slug, std::move(e));
     }
     for (const auto& d : p.destinations) {
+      if (!d.url.empty()) {
+        // Refuse at load what every attempt would refuse: a URL the network policy blocks.
+        net::NetworkPolicy policy{cfg->delivery.allowHttp, cfg->delivery.allowPrivateNetworks};
+        if (Status st = net::checkUrl(d.url, policy); !st) {
+          errors->push_back(d.location + ": projects[" +
+                            std::to_string(&p - cfg->projects.data()) + "].destinations[" +
+                            std::to_string(&d - p.destinations.data()) + "].url: " + st.message());
+          continue;
+        }
+      }
       auto impl = plugin::createDestination(registry, *cfg, d, services);
       if (!impl) {
         errors->push_back(impl.status().message());

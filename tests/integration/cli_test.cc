@@ -220,3 +220,26 @@ TEST_F(CliTest, JobsScheduleIsFiredByARunningServerOnTime) {
 
 }  // namespace
 }  // namespace dispatch::test
+
+namespace dispatch::test {
+namespace {
+
+TEST(CliPolicyTest, CheckConfigRefusesADestinationTheNetworkPolicyBlocks) {
+  std::string dir = makeTempDir();
+  std::string path = dir + "/dispatch.yaml";
+  std::ofstream(path) << "database: { url: \"postgresql://unused\" }\n"
+                         "delivery: { allow_http: true, allow_private_networks: false }\n"
+                         "projects:\n"
+                         "  - name: p\n"
+                         "    destinations:\n"
+                         "      - name: local\n"
+                         "        type: webhook\n"
+                         "        url: http://127.0.0.1:9/x\n";
+  CliResult r = runCli({"check-config", "--config", path}, {});
+  EXPECT_EQ(r.exitCode, 1) << r.out;
+  EXPECT_NE(r.out.find(path + ":6:9: projects[0].destinations[0].url: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("not allowed"), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace dispatch::test
