@@ -8,7 +8,6 @@
 #include "core/delivery/outcome.h"
 #include "core/delivery/retry_policy.h"
 #include "core/delivery/signer.h"
-#include "core/store/project_store.h"
 #include "core/util/json.h"
 #include "core/util/uuid.h"
 
@@ -19,14 +18,6 @@ double jitterUnit() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   return std::uniform_real_distribution<double>(-1.0, 1.0)(rng);
 }
-
-const config::ProjectConfig* projectById(const config::Config& cfg, const std::string& id) {
-  for (const auto& p : cfg.projects) {
-    if (store::projectIdFor(p.name) == id) return &p;
-  }
-  return nullptr;
-}
-
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
@@ -120,7 +111,7 @@ Completion AttemptRunner::run(const Claimed& d) {
 
 Completion AttemptRunner::runJob(const Claimed& d, const route::Routing& r) {
   const config::Config& cfg = r.config();
-  const config::ProjectConfig* project = projectById(cfg, d.projectId);
+  const config::ProjectConfig* project = r.project(d.projectId);
   const std::string prefix = "X-" + (project ? project->headerPrefix : std::string("Dispatch"));
   const TimeMs firedAt = clock_.nowMs();
   const int attemptNo = d.attemptsBefore + 1;

@@ -41,6 +41,7 @@ std::shared_ptr<const Routing> Routing::build(std::shared_ptr<const config::Conf
   r->cfg_ = cfg;
   for (const auto& p : cfg->projects) {
     std::string pid = store::projectIdFor(p.name);
+    r->projects_.emplace(pid, &p);
     for (const auto& s : p.sources) {
       SourceEntry e;
       e.project = &p;
@@ -98,6 +99,11 @@ std::shared_ptr<const Routing> Routing::build(std::shared_ptr<const config::Conf
 const SourceEntry* Routing::source(std::string_view slug) const {
   auto it = sources_.find(slug);
   return it == sources_.end() ? nullptr : &it->second;
+}
+
+const config::ProjectConfig* Routing::project(const std::string& projectId) const {
+  auto it = projects_.find(projectId);
+  return it == projects_.end() ? nullptr : it->second;
 }
 
 const DestinationEntry* Routing::destination(const std::string& projectId,

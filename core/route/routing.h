@@ -61,6 +61,8 @@ class Routing {
   const config::Config& config() const { return *cfg_; }
   std::shared_ptr<const config::Config> configPtr() const { return cfg_; }
   const SourceEntry* source(std::string_view slug) const;
+  // The project with this id, or nullptr (a project removed from the config).
+  const config::ProjectConfig* project(const std::string& projectId) const;
   const DestinationEntry* destination(const std::string& projectId, const std::string& name) const;
 
   // Filters and transforms `e` through every link of its source.
@@ -69,6 +71,7 @@ class Routing {
  private:
   std::shared_ptr<const config::Config> cfg_;
   std::map<std::string, SourceEntry, std::less<>> sources_;            // by slug
+  std::map<std::string, const config::ProjectConfig*> projects_;    // by id
   std::map<std::string, DestinationEntry> destinations_;               // projectId + '/' + name
   std::map<std::string, std::vector<LinkEntry>, std::less<>> links_;  // by source slug
 };

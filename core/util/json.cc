@@ -611,19 +611,24 @@ Writer& Writer::string(std::string_view s) {
   return *this;
 }
 
-Writer& Writer::number(int64_t n) {
-  comma();
+namespace {
+template <class Int>
+void appendInteger(std::string& out, Int n) {
   char buf[24];
   const auto r = std::to_chars(buf, buf + sizeof buf, n);
-  out_.append(buf, r.ptr);
+  out.append(buf, r.ptr);
+}
+}  // namespace
+
+Writer& Writer::number(int64_t n) {
+  comma();
+  appendInteger(out_, n);
   return *this;
 }
 
 Writer& Writer::unsignedNumber(uint64_t n) {
   comma();
-  char buf[24];
-  const auto r = std::to_chars(buf, buf + sizeof buf, n);
-  out_.append(buf, r.ptr);
+  appendInteger(out_, n);
   return *this;
 }
 

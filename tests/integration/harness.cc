@@ -384,42 +384,16 @@ std::string DispatchProcess::createKey(const std::string& project) const {
   return r.data()->find("key")->asString();
 }
 
-CliResult runCli(const std::vector<std::string>& args,
-                 const std::map<std::string, std::string>& env) {
-  std::string out = makeTempDir();
-  std::string outFile = out + "/out.txt";
-  pid_t pid = fork();
-  if (pid == 0) {
-    int fd = ::open(outFile.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
-    std::vector<char*> argv;
-    argv.push_back(const_cast<char*>(DISPATCH_BINARY));
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(DISPATCH_BINARY, argv.data());
-    _exit(127);
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  CliResult r;
-  r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.out = readFile(outFile);
-  std::error_code ec;
-  fs::remove_all(out, ec);
-  return r;
-}
+namespace {
 
-CliResult runCliSplit(const std::vector<std::string>& args,
-                      const std::map<std::string, std::string>& env) {
-  std::string dir = makeTempDir();
-  std::string outFile = dir + "/stdout.txt";
-  std::string errFile = dir + "/stderr.txt";
+// Runs `dispatch <args>` with stdout and stderr sent to the given files (the same file
+// keeps their interleaving); returns the exit code.
+int spawnCli(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+             const std::string& outFile, const std::string& errFile) {
   pid_t pid = fork();
   if (pid == 0) {
     int out = ::open(outFile.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int err = ::open(errFile.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int err = errFile == outFile ? out : ::open(errFile.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     dup2(out, 1);
     dup2(err, 2);
     for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
@@ -432,8 +406,30 @@ CliResult runCliSplit(const std::vector<std::string>& args,
   }
   int status = 0;
   waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+}  // namespace
+
+CliResult runCli(const std::vector<std::string>& args,
+                 const std::map<std::string, std::string>& env) {
+  std::string dir = makeTempDir();
+  std::string outFile = dir + "/out.txt";
   CliResult r;
-  r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.exitCode = spawnCli(args, env, outFile, outFile);
+  r.out = readFile(outFile);
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  return r;
+}
+
+CliResult runCliSplit(const std::vector<std::string>& args,
+                      const std::map<std::string, std::string>& env) {
+  std::string dir = makeTempDir();
+  std::string outFile = dir + "/stdout.txt";
+  std::string errFile = dir + "/stderr.txt";
+  CliResult r;
+  r.exitCode = spawnCli(args, env, outFile, errFile);
   r.stdoutText = readFile(outFile);
   r.stderrText = readFile(errFile);
   r.out = r.stdoutText + r.stderrText;
