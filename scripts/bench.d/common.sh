@@ -1,0 +1,346 @@
+# shellcheck shell=bash
+# Shared helpers for scripts/bench scenarios. Sourced by scripts/bench (never run on its own)
+# before the scenario files; every name below is part of the scenario interface.
+#
+# Variables: ROOT OUT BIN TOOLS MODE DISPATCH_PORT RECV_PORT PEER_PORT HMAC_SECRET
+#            SCENARIO (the scenario being run) BENCH_ADMIN_URL (the bench cluster's
+#            `postgres` database) and, after bench_db_reset, DATABASE_URL.
+# Functions: bench_db_reset bench_dispatch_start bench_dispatch_stop bench_track
+#            bench_untrack_kill bench_nginx_start bench_nginx_requests bench_result
+#            bench_rss_kb bench_yaml_router bench_yaml_jobs bench_psql bench_secs
+#            bench_wait_port bench_wrk_summary
+#
+# Everything listens on 127.0.0.1 only. Every PID a helper starts is tracked and killed on exit.
+
+ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+OUT=$ROOT/var/bench
+MODE=${MODE:-full}
+BUILD_DIR=${BENCH_BUILD_DIR:-$ROOT/build-bench}
+case "$BUILD_DIR" in /*) ;; *) BUILD_DIR=$ROOT/$BUILD_DIR ;; esac
+BIN=$BUILD_DIR/dispatch
+TOOLS=$BUILD_DIR
+DISPATCH_PORT=18181
+RECV_PORT=18182
+PEER_PORT=18190
+HMAC_SECRET=bench-hmac-secret
+BENCH_PG_PORT=54331
+BENCH_ADMIN_URL="postgresql://postgres@127.0.0.1:$BENCH_PG_PORT/postgres"
+SCENARIO=${SCENARIO:-bench}
+export ROOT OUT MODE BIN TOOLS DISPATCH_PORT RECV_PORT PEER_PORT HMAC_SECRET BENCH_ADMIN_URL
+# PIDs to kill at cleanup: in this shell's array and, so the driver can also stop what a
+# scenario subshell left behind, one per line in $OUT/pids.
+BENCH_PIDS=()
+
+bench_track() {
+  BENCH_PIDS+=("$1")
+  echo "$1" >>"$OUT/pids"
+}
+
+# Kills (TERM, then KILL after 5 s) and reaps one PID now.
+bench_untrack_kill() {
+  local pid=$1 i
+  kill "$pid" 2>/dev/null || true
+  for i in $(seq 50); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null || true
+  local keep=() p
+  for p in "${BENCH_PIDS[@]}"; do [ "$p" = "$pid" ] || keep+=("$p"); done
+  BENCH_PIDS=("${keep[@]}")
+}
+
+# Kills every PID tracked in this shell (a scenario subshell's EXIT trap; the driver's too).
+bench_kill_tracked() {
+  local p
+  for p in "${BENCH_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${BENCH_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  BENCH_PIDS=()
+}
+
+bench_psql() { psql "${DATABASE_URL:-$BENCH_ADMIN_URL}" -X -q -tA -v ON_ERROR_STOP=1 "$@"; }
+
+# Seconds since the epoch with decimals (for durations).
+bench_secs() { date +%s.%N; }
+
+# Waits up to 10 s for something to listen on 127.0.0.1:PORT.
+bench_wait_port() {
+  local i
+  for i in $(seq 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "bench: nothing listens on 127.0.0.1:$1 after 10 s" >&2
+  return 1
+}
+
+# Drops and recreates the database `bench` (graphile's schema lives in it and goes with it).
+bench_db_reset() {
+  psql "$BENCH_ADMIN_URL" -X -q -tA -v ON_ERROR_STOP=1 \
+    -c "DROP DATABASE IF EXISTS bench WITH (FORCE)" -c "CREATE DATABASE bench" >/dev/null
+  export DATABASE_URL="postgresql://postgres@127.0.0.1:$BENCH_PG_PORT/bench"
+}
+
+# bench_dispatch_start YAML_FILE: migrate, an API key for project bench (API_KEY), serve in
+# the background (DISPATCH_PID), waits for its "listening" line. Log: $OUT/<scenario>-serve.log.
+bench_dispatch_start() {
+  local yaml=$1 log="$OUT/$SCENARIO-serve.log" i
+  "$BIN" migrate --config "$yaml" >/dev/null
+  API_KEY=$("$BIN" keys create --project bench --config "$yaml" | tail -n 1)
+  export API_KEY
+  : >"$log"
+  "$BIN" serve --config "$yaml" >>"$log" 2>&1 &
+  DISPATCH_PID=$!
+  export DISPATCH_PID
+  bench_track "$DISPATCH_PID"
+  for i in $(seq 200); do
+    grep -q '"listening"' "$log" && return 0
+    kill -0 "$DISPATCH_PID" 2>/dev/null || break
+    sleep 0.05
+  done
+  echo "bench: dispatch serve did not start (see $log):" >&2
+  tail -n 5 "$log" >&2
+  return 1
+}
+
+bench_dispatch_stop() {
+  [ -n "${DISPATCH_PID:-}" ] || return 0
+  bench_untrack_kill "$DISPATCH_PID"
+  DISPATCH_PID=
+}
+
+# bench_nginx_start PORT STATUS [WORKERS]: nginx answering `return STATUS` on 127.0.0.1:PORT
+# (any path), and its request counter on /nginx_status (stub_status); sets NGINX_PID. Own prefix under $OUT,
+# no daemon, no access log, long keep-alive. WORKERS defaults to 1: on 2 cores a second
+# worker only competes with the process under test (and the ceiling measured with wrk on
+# the same 2 cores is the same or lower; see docs/benchmarks.md).
+bench_nginx_start() {
+  local port=$1 status=$2 workers=${3:-1} dir="$OUT/nginx-$1"
+  mkdir -p "$dir/logs" "$dir/tmp"
+  cat >"$dir/nginx.conf" <<CONF
+worker_processes $workers;
+daemon off;
+pid $dir/nginx.pid;
+error_log $dir/logs/error.log warn;
+events { worker_connections 4096; multi_accept on; }
+http {
+  access_log off;
+  keepalive_requests 10000000;
+  keepalive_timeout 300s;
+  client_body_buffer_size 64k;
+  client_body_temp_path $dir/tmp/body;
+  proxy_temp_path $dir/tmp/proxy;
+  fastcgi_temp_path $dir/tmp/fastcgi;
+  uwsgi_temp_path $dir/tmp/uwsgi;
+  scgi_temp_path $dir/tmp/scgi;
+  server {
+    listen 127.0.0.1:$port backlog=4096;
+    location = /nginx_status { stub_status; }
+    location / { return $status; }
+  }
+}
+CONF
+  nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/logs/error.log" >"$dir/logs/stdout.log" 2>&1 &
+  NGINX_PID=$!
+  bench_track "$NGINX_PID"
+  bench_wait_port "$port"
+}
+
+# bench_nginx_requests PORT: requests nginx on PORT has handled so far (stub_status; the
+# status request itself included, which callers subtract by taking differences).
+bench_nginx_requests() {
+  curl -s --max-time 5 "http://127.0.0.1:$1/nginx_status" | awk 'NR==3{print $3}'
+}
+
+# bench_result SCENARIO METRIC VALUE UNIT [OP TARGET]: one row of results.tsv, printed too.
+# OP is >= or <=. In smoke mode there is no verdict.
+bench_result() {
+  local sc=$1 metric=$2 value=$3 unit=$4 op=${5:-} target=${6:-} verdict=""
+  if [ -n "$op" ]; then
+    if [ "$MODE" = smoke ]; then
+      verdict="-"
+    elif awk -v v="$value" -v t="$target" -v op="$op" \
+        'BEGIN{ if (v !~ /^-?[0-9.]+(e[-+]?[0-9]+)?$/) exit 1; exit !((op==">=") ? (v+0 >= t+0) : (v+0 <= t+0)) }'; then
+      verdict=PASS
+    else
+      verdict=MISS
+    fi
+  fi
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$sc" "$metric" "$value" "$unit" "$op" "$target" "$verdict" \
+    >>"$OUT/results.tsv"
+  printf 'result %-15s %-28s %12s %-8s %s\n' "$sc" "$metric" "$value" "$unit" \
+    "${op:+$op $target $verdict}"
+}
+
+# bench_rss_kb PID: resident set size in KiB.
+bench_rss_kb() { awk '/^VmRSS:/{print $2}' "/proc/$1/status"; }
+
+# Common YAML head: Dispatch on DISPATCH_PORT, sized for the benchmark.
+_bench_yaml_head() {
+  cat <<YAML
+server: { listen: 127.0.0.1:$DISPATCH_PORT, threads: 96 }
+database: { url: "\${DATABASE_URL}", pool: 16 }
+delivery: { workers: 64, allow_http: true, allow_private_networks: true }
+projects:
+  - name: bench
+    signing_secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+YAML
+}
+
+# bench_yaml_router NDEST [TRANSFORM_FILE]: prints the path of a router config: source `bench`
+# (preset hmac, secret HMAC_SECRET, event type at `type`), NDEST webhook destinations
+# http://127.0.0.1:RECV_PORT/d<i>, one link to each (the transform on the first).
+bench_yaml_router() {
+  local n=$1 transform=${2:-} f="$OUT/$SCENARIO-router.yaml" i
+  [ -z "$transform" ] || transform=$(cd "$(dirname "$transform")" && pwd)/$(basename "$transform")
+  {
+    _bench_yaml_head
+    cat <<YAML
+    sources:
+      - slug: bench
+        verify: { preset: hmac, secret: $HMAC_SECRET }
+        event_type: { path: type }
+    destinations:
+YAML
+    for i in $(seq "$n"); do
+      printf '      - { name: d%d, type: webhook, url: "http://127.0.0.1:%s/d%d" }\n' "$i" "$RECV_PORT" "$i"
+    done
+    echo "    links:"
+    for i in $(seq "$n"); do
+      if [ "$i" -eq 1 ] && [ -n "$transform" ]; then
+        printf '      - { source: bench, destination: d%d, transform: "%s" }\n' "$i" "$transform"
+      else
+        printf '      - { source: bench, destination: d%d }\n' "$i"
+      fi
+    done
+  } >"$f"
+  echo "$f"
+}
+
+# bench_yaml_jobs: prints the path of a config with project bench only (job scenarios).
+bench_yaml_jobs() {
+  local f="$OUT/$SCENARIO-jobs.yaml"
+  _bench_yaml_head >"$f"
+  echo "$f"
+}
+
+# bench_wrk_summary FILE: from `wrk --latency` output, prints
+#   "<requests> <seconds> <non2xx> <socket_errors> <p50_ms> <p99_ms>"
+bench_wrk_summary() {
+  awk '
+    function ms(s) {
+      if (s ~ /us$/) return substr(s, 1, length(s) - 2) / 1000
+      if (s ~ /ms$/) return substr(s, 1, length(s) - 2) + 0
+      if (s ~ /m$/) return substr(s, 1, length(s) - 1) * 60000
+      if (s ~ /s$/) return substr(s, 1, length(s) - 1) * 1000
+      return s + 0
+    }
+    / requests in / { req = $1; secs = $4; sub(/s,?$/, "", secs) }
+    /Non-2xx or 3xx responses:/ { non = $NF }
+    /Socket errors:/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) { v = $i; sub(/,/, "", v); err += v } }
+    /^ +50% / { p50 = ms($2) }
+    /^ +99% / { p99 = ms($2) }
+    END { printf "%d %s %d %d %.2f %.2f\n", req, secs, non, err, p50, p99 }
+  ' "$1"
+}
+
+# --- Router load (ingest, fan-out, soak) -------------------------------------------------
+
+# bench_signed_body: exports BENCH_BODY (1,024 bytes of JSON, event type bench.event) and
+# BENCH_SIG ("sha256=<hex>", preset hmac over the body with HMAC_SECRET) for
+# tests/bench/wrk/signed_post.lua.
+bench_signed_body() {
+  BENCH_BODY=$(printf '{"type":"bench.event","pad":"%0993d"}' 0)
+  BENCH_SIG="sha256=$(printf '%s' "$BENCH_BODY" | openssl dgst -sha256 -hmac "$HMAC_SECRET" | awk '{print $NF}')"
+  export BENCH_BODY BENCH_SIG
+}
+
+# bench_wrk NAME URL SECONDS CONNS: wrk (2 threads, --latency, 10 s timeout) posting the signed
+# body; output in $OUT/<scenario>-NAME.wrk. Sets WRK_REQ (completed requests), WRK_SECS,
+# WRK_NON2XX, WRK_ERR (socket errors), WRK_P50 and WRK_P99 (ms), WRK_OK (2xx answers) and
+# WRK_OK_RATE (2xx answers per second).
+bench_wrk() {
+  local name=$1 url=$2 secs=$3 conns=$4 f="$OUT/$SCENARIO-$1.wrk"
+  [ -n "${BENCH_BODY:-}" ] || bench_signed_body
+  timeout $((secs + 30)) wrk -t2 -c"$conns" -d"${secs}s" --timeout 10s --latency \
+    -s "$ROOT/tests/bench/wrk/signed_post.lua" "$url" >"$f" 2>&1 || {
+    echo "bench: wrk $name failed:" >&2
+    cat "$f" >&2
+    return 1
+  }
+  read -r WRK_REQ WRK_SECS WRK_NON2XX WRK_ERR WRK_P50 WRK_P99 < <(bench_wrk_summary "$f")
+  WRK_OK=$((WRK_REQ - WRK_NON2XX))
+  WRK_OK_RATE=$(awk -v n="$WRK_OK" -v s="$WRK_SECS" 'BEGIN{printf "%.0f", (s > 0) ? n / s : 0}')
+  printf '%s: %d requests in %ss, %d non-2xx, %d socket errors: %s 2xx/s, p50 %s ms, p99 %s ms\n' \
+    "$name" "$WRK_REQ" "$WRK_SECS" "$WRK_NON2XX" "$WRK_ERR" "$WRK_OK_RATE" "$WRK_P50" "$WRK_P99"
+}
+
+# bench_ratio A B: A / B with two decimals ("-" when B is 0).
+bench_ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b + 0 == 0) print "-"; else printf "%.2f", a / b }'; }
+
+# bench_wait_received PORT BASE EXPECTED LIMIT_S: waits until the nginx on PORT has answered
+# EXPECTED requests since its counter read BASE, for at most LIMIT_S seconds (or 15 s without
+# progress). Sets RECEIVED (requests since BASE) and RECEIVE_SECS (time waited).
+bench_wait_received() {
+  local port=$1 base=$2 expected=$3 limit=$4 t0 now last=-1 since n polls=0
+  t0=$(date +%s)
+  since=$t0
+  while :; do
+    n=$(bench_nginx_requests "$port")
+    # Each status poll is a request too (the one that read BASE is already in BASE).
+    polls=$((polls + 1))
+    RECEIVED=$((n - base - polls))
+    now=$(date +%s)
+    [ "$RECEIVED" -ge "$expected" ] && break
+    [ $((now - t0)) -ge "$limit" ] && break
+    if [ "$RECEIVED" -ne "$last" ]; then last=$RECEIVED; since=$now; fi
+    [ $((now - since)) -ge 15 ] && break
+    sleep 0.5
+  done
+  RECEIVE_SECS=$((now - t0))
+}
+
+# bench_router_throughput NDEST TRANSFORM_FILE|"" SECONDS DRAIN_LIMIT_S: an empty database,
+# nginx `return 200` on RECV_PORT, Dispatch routing source `bench` to NDEST destinations
+# there, wrk with 64 connections for SECONDS; then waits (at most DRAIN_LIMIT_S) for the
+# deliveries to reach nginx and stops Dispatch and nginx. Reports <scenario> rows
+# events_per_s, latency, non-2xx, events stored, deliveries received; sets ROUTER_RATE.
+bench_router_throughput() {
+  local ndest=$1 transform=$2 secs=$3 drain=$4 yaml r0 stored rss expected
+  bench_db_reset
+  yaml=$(bench_yaml_router "$ndest" "$transform")
+  bench_nginx_start "$RECV_PORT" 200
+  local recv=$NGINX_PID
+  r0=$(bench_nginx_requests "$RECV_PORT")
+  bench_dispatch_start "$yaml"
+  bench_wrk dispatch "http://127.0.0.1:$DISPATCH_PORT/hooks/bench" "$secs" 64
+  rss=$(bench_rss_kb "$DISPATCH_PID")
+  local ok=$WRK_OK p50=$WRK_P50 p99=$WRK_P99 non=$WRK_NON2XX err=$WRK_ERR
+  ROUTER_RATE=$WRK_OK_RATE
+  stored=$(bench_psql -c "SELECT count(*) FROM events")
+  expected=$((stored * ndest))
+  bench_wait_received "$RECV_PORT" "$r0" "$expected" "$drain"
+  # Deliveries still to make when the wait ended (measured before Dispatch stops).
+  local open
+  open=$(bench_psql -c "SELECT count(*) FROM deliveries WHERE status NOT IN ('SUCCESS','DEAD','CANCELLED')")
+  echo "deliveries: $RECEIVED of $expected reached the receiver within ${RECEIVE_SECS}s after the load; $open still open"
+  bench_dispatch_stop
+  bench_untrack_kill "$recv"
+  local target_rate=10000
+  [ "$ndest" -gt 1 ] && target_rate=6000
+  bench_result "$SCENARIO" events_per_s "$ROUTER_RATE" ev/s '>=' "$target_rate"
+  if [ "$ndest" -gt 1 ]; then
+    bench_result "$SCENARIO" latency_p50 "$p50" ms
+    bench_result "$SCENARIO" latency_p99 "$p99" ms
+  else
+    bench_result "$SCENARIO" latency_p50 "$p50" ms
+    bench_result "$SCENARIO" latency_p99 "$p99" ms '<=' 25
+  fi
+  bench_result "$SCENARIO" non_2xx "$non" req '<=' 0
+  [ "$err" -eq 0 ] || bench_result "$SCENARIO" socket_errors "$err" req
+  bench_result "$SCENARIO" stored_of_accepted "$(bench_ratio "$stored" "$ok")" x '>=' 1
+  bench_result "$SCENARIO" delivered_of_stored "$(bench_ratio "$RECEIVED" "$expected")" x
+  bench_result "$SCENARIO" delivery_wait "$RECEIVE_SECS" s
+  bench_result "$SCENARIO" dispatch_rss "$((rss / 1024))" MiB
+}

@@ -1,0 +1,63 @@
+# shellcheck shell=bash
+# Scenario ingest (issue 4, #1): signed 1 KB JSON (preset hmac), one webhook destination
+# (nginx `return 200`), 64 connections, wrk. Then, with the same wrk settings and Dispatch
+# stopped: nginx answering 202 (the ceiling of an HTTP endpoint on this machine) and
+# adnanh/webhook verifying the same HMAC and running a `true`-like command per hook.
+# Both Dispatch and webhook answer before the work after the answer is done, so both are
+# also counted where the work lands: deliveries at the receiver, commands that ran.
+
+# bench_webhook_start PORT: adnanh/webhook on 127.0.0.1:PORT with tests/bench/peers/webhook;
+# each hook that runs appends one byte to $OUT/webhook/ran.count. Sets WEBHOOK_PID.
+bench_webhook_start() {
+  local port=$1 dir="$OUT/webhook"
+  mkdir -p "$dir"
+  cc -O2 -o "$dir/ran" "$ROOT/tests/bench/peers/webhook/ran.c"
+  : >"$dir/ran.count"
+  sed -e "s|@RAN@|$dir/ran|" -e "s|@RAN_FILE@|$dir/ran.count|" -e "s|@DIR@|$dir|" \
+    -e "s|@SECRET@|$HMAC_SECRET|" "$ROOT/tests/bench/peers/webhook/hooks.json.in" >"$dir/hooks.json"
+  webhook -hooks "$dir/hooks.json" -ip 127.0.0.1 -port "$port" -nopanic >"$dir/webhook.log" 2>&1 &
+  WEBHOOK_PID=$!
+  bench_track "$WEBHOOK_PID"
+  bench_wait_port "$port"
+}
+
+scenario_ingest() {
+  local secs=20 drain=120
+  [ "$MODE" = smoke ] && { secs=2; drain=20; }
+  bench_signed_body
+
+  # Dispatch (reports events_per_s, latency, stored, delivered; sets ROUTER_RATE).
+  bench_router_throughput 1 "" "$secs" "$drain"
+  local dispatch_rate=$ROUTER_RATE
+
+  # nginx answering 202: the ceiling.
+  bench_nginx_start "$PEER_PORT" 202
+  bench_wrk nginx202 "http://127.0.0.1:$PEER_PORT/hooks/bench" "$secs" 64
+  bench_untrack_kill "$NGINX_PID"
+  local nginx_rate=$WRK_OK_RATE nginx_p99=$WRK_P99
+
+  # adnanh/webhook.
+  local wport=$((PEER_PORT + 1)) ran prev=-1 i
+  bench_webhook_start "$wport"
+  bench_wrk webhook "http://127.0.0.1:$wport/hooks/bench" "$secs" 64
+  local webhook_rate=$WRK_OK_RATE webhook_ok=$WRK_OK webhook_p99=$WRK_P99 webhook_non=$WRK_NON2XX
+  # The commands it still runs after answering: wait until the count stops moving (≤ 30 s).
+  for i in $(seq 60); do
+    ran=$(stat -c %s "$OUT/webhook/ran.count")
+    [ "$ran" -ge "$webhook_ok" ] && break
+    [ "$ran" -eq "$prev" ] && [ "$i" -gt 4 ] && break
+    prev=$ran
+    sleep 0.5
+  done
+  echo "webhook: $ran of $webhook_ok answered hooks ran their command"
+  bench_untrack_kill "$WEBHOOK_PID"
+
+  bench_result ingest nginx202_req_per_s "$nginx_rate" req/s
+  bench_result ingest nginx202_p99 "$nginx_p99" ms
+  bench_result ingest webhook_req_per_s "$webhook_rate" req/s
+  bench_result ingest webhook_p99 "$webhook_p99" ms
+  [ "$webhook_non" -eq 0 ] || bench_result ingest webhook_non_2xx "$webhook_non" req
+  bench_result ingest webhook_ran_of_answered "$(bench_ratio "$ran" "$webhook_ok")" x
+  bench_result ingest ratio_vs_webhook "$(bench_ratio "$dispatch_rate" "$webhook_rate")" x '>=' 1.25
+  bench_result ingest ratio_vs_nginx "$(bench_ratio "$dispatch_rate" "$nginx_rate")" x
+}
