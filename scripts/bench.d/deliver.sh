@@ -1,0 +1,149 @@
+# shellcheck shell=bash
+# deliver — sustained deliveries/s draining a backlog of 200,000 due deliveries (smoke: 2,000)
+# to nginx (`return 200` on RECV_PORT), Dispatch side by side with graphile-worker.
+#
+# Dispatch: one job is created through the API (due in an hour), Dispatch is stopped, and the
+# backlog is made in SQL by cloning that job and its delivery row N times (new ids, due one
+# second ago) — whatever columns the schema has, so the rows are the ones the API would write.
+# Then VACUUM ANALYZE and CHECKPOINT, and Dispatch is started on the backlog.
+# graphile-worker (version pinned in tests/bench/peers/graphile/package.json): a fresh
+# database, N `post` jobs added with graphile_worker.add_jobs (5,000 per call), VACUUM ANALYZE
+# and CHECKPOINT, then one worker in its batched mode (localQueue 500, completeJobBatchDelay 0,
+# failJobBatchDelay 0, concurrentJobs 24, maxPoolSize 25) whose task POSTs the same kind of
+# JSON body to the same nginx with a keep-alive http.Agent.
+# Both are timed the same way, at the receiver: from the first request nginx counts to the
+# N-th (stub_status polled every 0.1 s), so start-up is left out for both.
+# Rows: dispatch_deliveries_per_s (>= 12000), graphile_jobs_per_s, dispatch_vs_graphile
+# (>= 1.25), and the counts that show nothing was lost or sent twice.
+
+# shellcheck source=tests/bench/peers/graphile/peer.sh
+. "$ROOT/tests/bench/peers/graphile/peer.sh"
+
+# deliver_wait_drain PORT BASE N LIMIT_S: waits until nginx on PORT counted N requests beyond
+# BASE (its own status polls subtracted), for at most LIMIT_S seconds or 15 s without progress.
+# Sets DRAIN_RECEIVED, DRAIN_SECS (first request → N-th, 0.1 s resolution), DRAIN_WAIT (s).
+deliver_wait_drain() {
+  local port=$1 base=$2 n=$3 limit=$4 polls=0 got t0 now first="" last=-1 since
+  t0=$(bench_secs)
+  since=$t0
+  while :; do
+    got=$(bench_nginx_requests "$port")
+    polls=$((polls + 1))
+    got=$((got - base - polls))
+    now=$(bench_secs)
+    if [ -z "$first" ] && [ "$got" -gt 0 ]; then first=$now; fi
+    [ "$got" -ge "$n" ] && break
+    if [ "$got" -ne "$last" ]; then last=$got; since=$now; fi
+    awk -v a="$now" -v b="$t0" -v l="$limit" -v s="$since" 'BEGIN{exit !((a - b) >= l || (a - s) >= 15)}' && break
+    sleep 0.1
+  done
+  DRAIN_RECEIVED=$got
+  DRAIN_SECS=$(awk -v a="$now" -v b="${first:-$now}" 'BEGIN{printf "%.2f", a - b}')
+  DRAIN_WAIT=$(awk -v a="$now" -v b="$t0" 'BEGIN{printf "%.1f", a - b}')
+}
+
+# deliver_q SQL: one figure from the bench database, "?" if the query fails (schema changed).
+deliver_q() { bench_psql -c "$1" 2>/dev/null || echo "?"; }
+
+deliver_rate() { awk -v n="$1" -v s="$2" 'BEGIN{ if (s + 0 <= 0) print 0; else printf "%.0f", n / s }'; }
+
+# deliver_backlog N: the Dispatch backlog, N due job deliveries cloned from one API-made job.
+deliver_backlog() {
+  local n=$1 at tpl
+  at=$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%S.000Z)
+  tpl=$(curl -s --max-time 10 -X POST "http://127.0.0.1:$DISPATCH_PORT/api/v1/jobs" \
+    -H 'Content-Type: application/json' -H "x-api-key: $API_KEY" \
+    -d "{\"title\":\"deliver\",\"webhookUrl\":\"http://127.0.0.1:$RECV_PORT/deliver\",\"fireAt\":\"$at\",\"payload\":{\"bench\":\"deliver\",\"i\":0}}" |
+    sed -n 's/.*"id":"\([0-9a-f-]*\)".*/\1/p' | head -n 1)
+  [ -n "$tpl" ] || { echo "deliver: could not create the template job" >&2; return 1; }
+  bench_dispatch_stop
+  # Time-ordered ids (like Dispatch's UUIDv7): 48-bit ms, version 7, variant 10.
+  bench_psql -v tpl="$tpl" -v n="$n" >/dev/null <<'SQL'
+CREATE TEMP TABLE ids AS
+  SELECT i, (lpad(to_hex(floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint - 60000 + i / 64), 12, '0')
+             || '7' || substr(h, 1, 3) || '8' || substr(h, 4, 15))::uuid AS id
+  FROM (SELECT i, md5(i::text || ':' || random()::text) AS h FROM generate_series(1, :n) i) s;
+BEGIN;
+INSERT INTO jobs
+  SELECT (jsonb_populate_record(NULL::jobs, to_jsonb(t) || jsonb_build_object(
+            'id', ids.id, 'fire_at', now() - interval '1 second',
+            'payload', '{"bench":"deliver","i":' || ids.i || '}'))).*
+  FROM jobs t, ids WHERE t.id = :'tpl';
+INSERT INTO deliveries
+  SELECT (jsonb_populate_record(NULL::deliveries, to_jsonb(d) || jsonb_build_object(
+            'id', ids.id, 'job_id', ids.id, 'message_id', ids.id::text,
+            'due_at', now() - interval '1 second'))).*
+  FROM deliveries d, ids WHERE d.job_id = :'tpl';
+DELETE FROM deliveries WHERE job_id = :'tpl';
+DELETE FROM jobs WHERE id = :'tpl';
+COMMIT;
+SQL
+  bench_psql -c "VACUUM ANALYZE jobs" -c "VACUUM ANALYZE deliveries" -c "CHECKPOINT" >/dev/null
+}
+
+scenario_deliver() {
+  local n=200000 limit=240 yaml base due gwout
+  [ "$MODE" = smoke ] && { n=2000; limit=60; }
+  gw_install
+
+  # --- Dispatch ---------------------------------------------------------------------------
+  bench_db_reset
+  bench_nginx_start "$RECV_PORT" 200
+  local recv=$NGINX_PID
+  yaml=$(bench_yaml_jobs)
+  bench_dispatch_start "$yaml"
+  local t0
+  t0=$(bench_secs)
+  deliver_backlog "$n"
+  due=$(deliver_q "SELECT count(*) FROM deliveries WHERE due_at <= now()")
+  echo "dispatch: backlog of $due due deliveries made in $(awk -v a="$(bench_secs)" -v b="$t0" 'BEGIN{printf "%.1f", a - b}') s"
+  base=$(bench_nginx_requests "$RECV_PORT")
+  bench_dispatch_start "$yaml"
+  deliver_wait_drain "$RECV_PORT" "$base" "$n" "$limit"
+  local d_secs=$DRAIN_SECS d_recv=$DRAIN_RECEIVED d_rate
+  d_rate=$(deliver_rate "$d_recv" "$d_secs")
+  echo "dispatch: $d_recv of $n deliveries reached nginx in $d_secs s (first to last; waited $DRAIN_WAIT s)"
+  sleep 0.5  # completions are group-committed after the answer
+  local success open
+  success=$(deliver_q "SELECT count(*) FROM deliveries WHERE status = 'SUCCESS'")
+  open=$(deliver_q "SELECT count(*) FROM deliveries WHERE status NOT IN ('SUCCESS','DEAD','CANCELLED')")
+  local rss
+  rss=$(bench_rss_kb "$DISPATCH_PID")
+  bench_dispatch_stop
+  bench_untrack_kill "$recv"
+
+  # --- graphile-worker --------------------------------------------------------------------
+  bench_db_reset
+  bench_nginx_start "$RECV_PORT" 200
+  recv=$NGINX_PID
+  t0=$(bench_secs)
+  gw_add "$n" >/dev/null
+  bench_psql -c "VACUUM ANALYZE graphile_worker._private_jobs" -c "CHECKPOINT" >/dev/null
+  echo "graphile-worker $(gw_version): $(bench_psql -c 'SELECT count(*) FROM graphile_worker._private_jobs') jobs added in $(awk -v a="$(bench_secs)" -v b="$t0" 'BEGIN{printf "%.1f", a - b}') s"
+  base=$(bench_nginx_requests "$RECV_PORT")
+  gwout=$OUT/$SCENARIO-graphile.out
+  (cd "$GW_DIR" && RECV_URL="http://127.0.0.1:$RECV_PORT/deliver" GW_MODE=batched \
+    GW_LIMIT_MS=$((limit * 1000)) exec timeout $((limit + 30)) node run.js drain "$n") >"$gwout" 2>&1 &
+  local gw=$!
+  bench_track "$gw"
+  deliver_wait_drain "$RECV_PORT" "$base" "$n" "$limit"
+  local g_secs=$DRAIN_SECS g_recv=$DRAIN_RECEIVED g_rate
+  g_rate=$(deliver_rate "$g_recv" "$g_secs")
+  wait "$gw" 2>/dev/null || echo "graphile-worker runner failed:" >&2
+  bench_untrack_kill "$gw"
+  sed 's/^/graphile: /' "$gwout"
+  echo "graphile: $g_recv of $n requests reached nginx in $g_secs s (first to last; waited $DRAIN_WAIT s)"
+  local g_left
+  g_left=$(deliver_q "SELECT count(*) FROM graphile_worker._private_jobs")
+  bench_untrack_kill "$recv"
+
+  bench_result "$SCENARIO" dispatch_deliveries_per_s "$d_rate" del/s '>=' 12000
+  bench_result "$SCENARIO" graphile_jobs_per_s "$g_rate" jobs/s
+  bench_result "$SCENARIO" dispatch_vs_graphile "$(bench_ratio "$d_rate" "$g_rate")" x '>=' 1.25
+  bench_result "$SCENARIO" dispatch_received "$d_recv" req '>=' "$n"
+  bench_result "$SCENARIO" dispatch_success_rows "$success" rows '>=' "$n"
+  bench_result "$SCENARIO" dispatch_open_after "$open" rows '<=' 0
+  bench_result "$SCENARIO" dispatch_rss "$((rss / 1024))" MiB
+  bench_result "$SCENARIO" graphile_received "$g_recv" req
+  bench_result "$SCENARIO" graphile_jobs_left "$g_left" jobs
+}

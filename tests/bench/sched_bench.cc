@@ -1,0 +1,283 @@
+// Scheduled-jobs benchmark for scripts/bench (jobs-burst, jobs-steady, jobs-scale). Creates jobs
+// through `POST /api/v1/jobs` with N keep-alive clients against a running `dispatch serve`, and
+// runs its own recording receiver on 127.0.0.1 that records arrival − fireAt per job.
+//
+//   sched_bench --port P --key K --mode lateness --jobs N [--spread-ms S] [--clients 16]
+//       N jobs due at base + i·S/N (S = 0: all in the same millisecond). base is chosen after a
+//       calibration batch (jobs due in an hour) so that creation ends before the first job is
+//       due: base = now + 1.3 · N / calibrated rate + 1.5 s.
+//   sched_bench --port P --key K --mode scale --jobs N [--horizon-ms 86400000] [--probes 20]
+//       N jobs spread evenly over the next horizon (they fire as their time comes, to /bg),
+//       then `probes` jobs due 2 s later, 50 ms apart, "in the middle of them".
+//
+// Output: `key value` lines (the scenario scripts turn them into results). Lateness is
+// arrival − fireAt in ms with µs resolution; early = arrived before its fireAt millisecond;
+// lost = never arrived within the wait; dup = arrived more than once.
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/StreamCopier.h>
+#include <Poco/ThreadPool.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/util/time.h"
+
+using namespace dispatch;
+
+namespace {
+
+int64_t nowUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The integer after `"name":` in a JSON text, or -1.
+int64_t intField(const std::string& body, const char* name) {
+  std::string pat = std::string("\"") + name + "\":";
+  size_t at = body.find(pat);
+  if (at == std::string::npos) return -1;
+  return std::strtoll(body.c_str() + at + pat.size(), nullptr, 10);
+}
+
+// What the receiver saw, per measured job (path /m) and in total for background jobs (/bg).
+struct Arrivals {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<int64_t> lateUs;      // first arrival − fireAt per job index, INT64_MIN if none
+  int received = 0;                 // distinct measured jobs
+  int duplicates = 0;
+  std::atomic<int> background{0};
+};
+Arrivals g_arr;
+
+class RecordHandler : public Poco::Net::HTTPRequestHandler {
+ public:
+  void handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) override {
+    int64_t at = nowUs();
+    std::string body;
+    Poco::StreamCopier::copyToString(req.stream(), body);
+    if (req.getURI() == "/m") {
+      int64_t fire = intField(body, "fireAtMs");
+      int64_t i = intField(body, "i");
+      if (fire > 0 && i >= 0) {
+        std::lock_guard<std::mutex> g(g_arr.mu);
+        if (i < static_cast<int64_t>(g_arr.lateUs.size())) {
+          if (g_arr.lateUs[i] == INT64_MIN) {
+            g_arr.lateUs[i] = at - fire * 1000;
+            ++g_arr.received;
+            g_arr.cv.notify_all();
+          } else {
+            ++g_arr.duplicates;
+          }
+        }
+      }
+    } else if (req.getURI() == "/bg") {
+      g_arr.background.fetch_add(1);
+    }
+    resp.setContentLength(2);
+    resp.send() << "ok";
+  }
+};
+
+class RecordFactory : public Poco::Net::HTTPRequestHandlerFactory {
+ public:
+  Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
+    return new RecordHandler;
+  }
+};
+
+int post(Poco::Net::HTTPClientSession& s, const std::string& key, const std::string& body) {
+  Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_POST, "/api/v1/jobs",
+                             Poco::Net::HTTPMessage::HTTP_1_1);
+  req.setContentType("application/json");
+  req.set("x-api-key", key);
+  req.setContentLength(static_cast<std::streamsize>(body.size()));
+  req.setKeepAlive(true);
+  s.sendRequest(req) << body;
+  Poco::Net::HTTPResponse resp;
+  std::istream& in = s.receiveResponse(resp);
+  std::string ignored;
+  Poco::StreamCopier::copyToString(in, ignored);
+  return resp.getStatus();
+}
+
+std::string jobJson(const std::string& url, TimeMs fireAt, int i) {
+  return R"({"title":"bench )" + std::to_string(i) + R"(","webhookUrl":")" + url +
+         R"(","fireAt":")" + formatIsoUtc(fireAt) + R"(","payload":{"fireAtMs":)" +
+         std::to_string(fireAt) + R"(,"i":)" + std::to_string(i) + "}}";
+}
+
+struct CreateStats {
+  double seconds = 0;
+  int failures = 0;
+};
+
+// Creates `total` jobs with `clients` keep-alive clients; job i is due at fireAt(i).
+template <class FireAt>
+CreateStats createJobs(int port, const std::string& key, const std::string& url, int clients,
+                       int total, FireAt fireAt) {
+  std::atomic<int> next{0};
+  std::atomic<int> failed{0};
+  auto t0 = std::chrono::steady_clock::now();
+  std::vector<std::thread> ts;
+  for (int c = 0; c < clients; ++c) {
+    ts.emplace_back([&] {
+      Poco::Net::HTTPClientSession s("127.0.0.1", static_cast<Poco::UInt16>(port));
+      s.setKeepAlive(true);
+      s.setTimeout(Poco::Timespan(30, 0));
+      while (true) {
+        int i = next.fetch_add(1);
+        if (i >= total) break;
+        try {
+          int st = post(s, key, jobJson(url, fireAt(i), i));
+          if (st != 201 && failed.fetch_add(1) < 3) std::fprintf(stderr, "create answered %d\n", st);
+        } catch (const std::exception& e) {
+          if (failed.fetch_add(1) < 3) std::fprintf(stderr, "create failed: %s\n", e.what());
+          s.reset();
+        }
+      }
+    });
+  }
+  for (auto& t : ts) t.join();
+  CreateStats st;
+  st.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  st.failures = failed.load();
+  return st;
+}
+
+double pctMs(std::vector<int64_t> v, double p) {
+  if (v.empty()) return -1;
+  std::sort(v.begin(), v.end());
+  size_t idx = static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
+  return static_cast<double>(v[std::min(idx, v.size() - 1)]) / 1000.0;
+}
+
+// Waits until `n` measured jobs arrived or the deadline (system clock, ms) passed, then prints
+// the lateness figures with `prefix`. Returns the number lost.
+int report(const char* prefix, int n, TimeMs deadlineMs) {
+  {
+    std::unique_lock<std::mutex> lock(g_arr.mu);
+    while (g_arr.received < n && nowMs() < deadlineMs)
+      g_arr.cv.wait_for(lock, std::chrono::milliseconds(100));
+  }
+  std::vector<int64_t> late;
+  int early = 0, dup = 0;
+  {
+    std::lock_guard<std::mutex> g(g_arr.mu);
+    for (int64_t v : g_arr.lateUs) {
+      if (v == INT64_MIN) continue;
+      late.push_back(v);
+      if (v < 0) ++early;
+    }
+    dup = g_arr.duplicates;
+  }
+  int lost = n - static_cast<int>(late.size());
+  std::printf("%sreceived %zu\n", prefix, late.size());
+  std::printf("%slost %d\n", prefix, lost);
+  std::printf("%searly %d\n", prefix, early);
+  std::printf("%sduplicates %d\n", prefix, dup);
+  std::printf("%slateness_p50_ms %.1f\n", prefix, pctMs(late, 0.50));
+  std::printf("%slateness_p99_ms %.1f\n", prefix, pctMs(late, 0.99));
+  std::printf("%slateness_max_ms %.1f\n", prefix, pctMs(late, 1.0));
+  if (!late.empty()) std::printf("%slateness_min_ms %.1f\n", prefix, pctMs(late, 0.0));
+  std::fflush(stdout);
+  return lost;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int port = 0, clients = 16, jobs = 0, spreadMs = 0, probes = 20, waitS = 30;
+  int64_t horizonMs = 86'400'000;
+  std::string key, mode = "lateness";
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string a = argv[i];
+    if (a == "--port") port = std::atoi(argv[i + 1]);
+    else if (a == "--key") key = argv[i + 1];
+    else if (a == "--mode") mode = argv[i + 1];
+    else if (a == "--clients") clients = std::atoi(argv[i + 1]);
+    else if (a == "--jobs") jobs = std::atoi(argv[i + 1]);
+    else if (a == "--spread-ms") spreadMs = std::atoi(argv[i + 1]);
+    else if (a == "--horizon-ms") horizonMs = std::atoll(argv[i + 1]);
+    else if (a == "--probes") probes = std::atoi(argv[i + 1]);
+    else if (a == "--wait-s") waitS = std::atoi(argv[i + 1]);
+  }
+  if (port == 0 || key.empty() || jobs <= 0 || (mode != "lateness" && mode != "scale")) {
+    std::fprintf(stderr,
+                 "usage: sched_bench --port P --key K --mode lateness|scale --jobs N [--spread-ms S] "
+                 "[--clients 16] [--horizon-ms H] [--probes 20] [--wait-s 30]\n");
+    return 2;
+  }
+  // Dispatch keeps its connections alive, so each holds a receiver thread.
+  Poco::ThreadPool pool(8, 512);
+  auto* params = new Poco::Net::HTTPServerParams;
+  params->setMaxThreads(512);
+  params->setMaxQueued(1024);
+  Poco::Net::ServerSocket sock(Poco::Net::SocketAddress("127.0.0.1", 0), 1024);
+  Poco::Net::HTTPServer server(new RecordFactory, pool, sock, params);
+  server.start();
+  const std::string base = "http://127.0.0.1:" + std::to_string(sock.address().port());
+
+  int lost = 0;
+  if (mode == "lateness") {
+    // Calibration: how fast can we create right now? Those jobs are due in an hour.
+    int calib = std::max(100, std::min(1000, jobs / 10));
+    TimeMs later = nowMs() + 3'600'000;
+    CreateStats c = createJobs(port, key, base + "/calibration", clients, calib,
+                               [&](int) { return later; });
+    double rate = calib / std::max(c.seconds, 1e-3);
+    TimeMs fireBase = nowMs() + static_cast<TimeMs>(1.3 * jobs / rate * 1000.0) + 1500;
+    fireBase += 1000 - fireBase % 1000;  // a whole second, as people schedule
+    g_arr.lateUs.assign(static_cast<size_t>(jobs), INT64_MIN);
+    CreateStats st = createJobs(port, key, base + "/m", clients, jobs, [&](int i) {
+      return fireBase + (spreadMs > 0 ? static_cast<TimeMs>(int64_t{i} * spreadMs / jobs) : 0);
+    });
+    TimeMs createdAt = nowMs();
+    std::printf("calibration_creates_per_s %.0f\n", rate);
+    std::printf("creates_per_s %.0f\n", jobs / st.seconds);
+    std::printf("create_failures %d\n", st.failures + c.failures);
+    std::printf("created_ms_before_first_due %lld\n", static_cast<long long>(fireBase - createdAt));
+    std::fflush(stdout);
+    lost = report("", jobs, fireBase + spreadMs + waitS * 1000);
+  } else {
+    // 1M jobs evenly over the horizon, starting 5 s from now: they fire as their time comes.
+    TimeMs start = nowMs() + 5000;
+    CreateStats st = createJobs(port, key, base + "/bg", clients, jobs, [&](int i) {
+      return start + static_cast<TimeMs>(static_cast<double>(i) * static_cast<double>(horizonMs) / jobs);
+    });
+    std::printf("creates_per_s %.0f\n", jobs / st.seconds);
+    std::printf("create_failures %d\n", st.failures);
+    std::printf("create_seconds %.1f\n", st.seconds);
+    std::fflush(stdout);
+    // Probes due 2 s from now, 50 ms apart, in the middle of the pending million.
+    g_arr.lateUs.assign(static_cast<size_t>(probes), INT64_MIN);
+    TimeMs probeBase = nowMs() + 2000;
+    CreateStats ps = createJobs(port, key, base + "/m", 1, probes,
+                                [&](int i) { return probeBase + int64_t{i} * 50; });
+    if (ps.failures) std::printf("probe_create_failures %d\n", ps.failures);
+    lost = report("probe_", probes, probeBase + probes * 50 + waitS * 1000);
+    std::printf("background_fired %d\n", g_arr.background.load());
+  }
+  std::fflush(stdout);
+  // Do not wait for receiver connections Dispatch keeps open.
+  std::_Exit(lost == 0 ? 0 : 1);
+}
