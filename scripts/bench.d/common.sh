@@ -111,10 +111,11 @@ bench_dispatch_stop() {
 }
 
 # bench_nginx_start PORT STATUS [WORKERS]: nginx answering `return STATUS` on 127.0.0.1:PORT
-# (any path), and its request counter on /nginx_status (stub_status); sets NGINX_PID. Own prefix under $OUT,
-# no daemon, no access log, long keep-alive. WORKERS defaults to 1: on 2 cores a second
-# worker only competes with the process under test (and the ceiling measured with wrk on
-# the same 2 cores is the same or lower; see docs/benchmarks.md).
+# (any path), and its request counter on /nginx_status (stub_status); sets NGINX_PID. Own
+# prefix under $OUT, no daemon, no access log, long keep-alive. WORKERS defaults to 1, right
+# for a receiver: one worker answers ~140k req/s here, far above what it is sent, and a second
+# one only takes CPU from the process under test. The 202 ceiling peer passes `auto` (2
+# workers: ~210k req/s with wrk on the same 2 cores).
 bench_nginx_start() {
   local port=$1 status=$2 workers=${3:-1} dir="$OUT/nginx-$1"
   mkdir -p "$dir/logs" "$dir/tmp"

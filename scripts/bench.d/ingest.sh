@@ -31,25 +31,33 @@ scenario_ingest() {
   local dispatch_rate=$ROUTER_RATE
 
   # nginx answering 202: the ceiling.
-  bench_nginx_start "$PEER_PORT" 202
+  bench_nginx_start "$PEER_PORT" 202 auto
   bench_wrk nginx202 "http://127.0.0.1:$PEER_PORT/hooks/bench" "$secs" 64
   bench_untrack_kill "$NGINX_PID"
   local nginx_rate=$WRK_OK_RATE nginx_p99=$WRK_P99
 
   # adnanh/webhook.
-  local wport=$((PEER_PORT + 1)) ran prev=-1 i
+  local wport=$((PEER_PORT + 1)) ran prev=-1
   bench_webhook_start "$wport"
   bench_wrk webhook "http://127.0.0.1:$wport/hooks/bench" "$secs" 64
   local webhook_rate=$WRK_OK_RATE webhook_ok=$WRK_OK webhook_p99=$WRK_P99 webhook_non=$WRK_NON2XX
-  # The commands it still runs after answering: wait until the count stops moving (≤ 30 s).
-  for i in $(seq 60); do
+  # The commands it still runs after answering: wait until the count has not moved for 2 s
+  # (at most 30 s).
+  local since=0
+  for _ in $(seq 60); do
     ran=$(stat -c %s "$OUT/webhook/ran.count")
     [ "$ran" -ge "$webhook_ok" ] && break
-    [ "$ran" -eq "$prev" ] && [ "$i" -gt 4 ] && break
+    if [ "$ran" -eq "$prev" ]; then
+      since=$((since + 1))
+      [ "$since" -ge 4 ] && break
+    else
+      since=0
+    fi
     prev=$ran
     sleep 0.5
   done
-  echo "webhook: $ran of $webhook_ok answered hooks ran their command"
+  echo "webhook: $ran of $webhook_ok answered hooks ran their command (open-files limit $(ulimit -n):" \
+    "webhook starts each command with pipes; past the limit the fork fails after the 200)"
   bench_untrack_kill "$WEBHOOK_PID"
 
   bench_result ingest nginx202_req_per_s "$nginx_rate" req/s
