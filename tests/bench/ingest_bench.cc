@@ -2,7 +2,10 @@
 // fixed request rate. Each request is a signed ~1 KB JSON body (preset hmac) carrying its
 // send time; the receiver on 127.0.0.1 records arrival − send. Throughput is measured by
 // scripts/bench with wrk; this tool measures latency under a steady load.
-//   ingest_bench --port P --slug S --secret K --rate R --seconds N --receiver-port RP
+//   ingest_bench --port P --slug S --secret K --rate R --seconds N --receiver-port RP [--senders N]
+// Senders are closed-loop (one request in flight each): when requests take longer than
+// senders/rate seconds the schedule slips, so the tool also reports how late requests left
+// (send_lag) and the rate actually sent; latencies are measured from the real send time.
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPRequestHandler.h>
@@ -94,6 +97,7 @@ int main(int argc, char** argv) {
     else if (a == "--seconds") seconds = std::atoi(argv[i + 1]);
     else if (a == "--receiver-port") receiverPort = std::atoi(argv[i + 1]);
     else if (a == "--receive-only") receiveOnly = std::atoi(argv[i + 1]);
+    else if (a == "--senders") senders = std::max(1, std::atoi(argv[i + 1]));
   }
   if (receiveOnly > 0 && receiverPort > 0) {
     // Only a 200-answering sink for `receiveOnly` seconds (throughput runs).
@@ -124,6 +128,8 @@ int main(int argc, char** argv) {
   const int total = rate * seconds;
   std::atomic<int> next{0}, accepted{0}, failed{0};
   auto start = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
+  std::vector<int64_t> lagUs;  // how late each request left against its schedule
+  std::mutex lagMu;
   std::vector<std::thread> ts;
   for (int t = 0; t < senders; ++t) {
     ts.emplace_back([&] {
@@ -132,7 +138,14 @@ int main(int argc, char** argv) {
       while (true) {
         int i = next.fetch_add(1);
         if (i >= total) break;
-        std::this_thread::sleep_until(start + std::chrono::microseconds(int64_t{i} * 1'000'000 / rate));
+        auto due = start + std::chrono::microseconds(int64_t{i} * 1'000'000 / rate);
+        std::this_thread::sleep_until(due);
+        {
+          auto lag = std::chrono::duration_cast<std::chrono::microseconds>(
+                         std::chrono::steady_clock::now() - due).count();
+          std::lock_guard<std::mutex> g(lagMu);
+          lagUs.push_back(lag);
+        }
         std::string body = makeBody(nowUs(), i);
         std::string sig = "sha256=" + dispatch::crypto::hexEncode(dispatch::crypto::hmacSha256(secret, body));
         try {
@@ -155,6 +168,7 @@ int main(int argc, char** argv) {
     });
   }
   for (auto& t : ts) t.join();
+  double sentSecs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   // Wait for deliveries to drain (at most 30 s).
   for (int i = 0; i < 300; ++i) {
     {
@@ -169,6 +183,8 @@ int main(int argc, char** argv) {
     lat = g_latencyUs;
   }
   std::printf("e2e_rate_per_s %d\n", rate);
+  std::printf("e2e_sent_per_s %.0f\n", sentSecs > 0 ? total / sentSecs : 0.0);
+  std::printf("send_lag_ms_p99 %.1f\n", pct(lagUs, 0.99));
   std::printf("e2e_accepted %d failed %d delivered %zu\n", accepted.load(), failed.load(), lat.size());
   std::printf("e2e_latency_ms_p50 %.1f\n", pct(lat, 0.50));
   std::printf("e2e_latency_ms_p99 %.1f\n", pct(lat, 0.99));
