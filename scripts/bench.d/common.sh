@@ -178,6 +178,23 @@ bench_result() {
 # bench_rss_kb PID: resident set size in KiB.
 bench_rss_kb() { awk '/^VmRSS:/{print $2}' "/proc/$1/status"; }
 
+# bench_cpu_ticks PID...: CPU time (clock ticks: user + system, own threads and reaped
+# children) of each PID and of its direct children, summed. Differences over a load window
+# give CPU use; `bench_pg_pid` names the PostgreSQL postmaster (its backends are children).
+bench_cpu_ticks() {
+  local p c total=0 t
+  for p in "$@"; do
+    for c in "$p" $(pgrep -P "$p" || true); do
+      t=$(sed 's/^.*) //' "/proc/$c/stat" 2>/dev/null | awk '{print $12 + $13 + $14 + $15}') || t=0
+      total=$((total + ${t:-0}))
+    done
+  done
+  echo "$total"
+}
+bench_pg_pid() { head -n 1 "$OUT/pg/postmaster.pid"; }
+# bench_cores TICKS SECONDS: CPU cores used, two decimals.
+bench_cores() { awk -v t="$1" -v s="$2" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.2f", (s > 0) ? t / hz / s : 0}'; }
+
 # Common YAML head: Dispatch on DISPATCH_PORT, sized for the benchmark.
 _bench_yaml_head() {
   cat <<YAML
@@ -316,7 +333,13 @@ bench_router_throughput() {
   local recv=$NGINX_PID
   r0=$(bench_nginx_requests "$RECV_PORT")
   bench_dispatch_start "$yaml"
+  local pg c0d c0p c1d c1p
+  pg=$(bench_pg_pid)
+  c0d=$(bench_cpu_ticks "$DISPATCH_PID")
+  c0p=$(bench_cpu_ticks "$pg")
   bench_wrk dispatch "http://127.0.0.1:$DISPATCH_PORT/hooks/bench" "$secs" 64
+  c1d=$(bench_cpu_ticks "$DISPATCH_PID")
+  c1p=$(bench_cpu_ticks "$pg")
   rss=$(bench_rss_kb "$DISPATCH_PID")
   local ok=$WRK_OK p50=$WRK_P50 p99=$WRK_P99 non=$WRK_NON2XX err=$WRK_ERR
   ROUTER_RATE=$WRK_OK_RATE
@@ -345,4 +368,9 @@ bench_router_throughput() {
   bench_result "$SCENARIO" delivered_of_stored "$(bench_ratio "$RECEIVED" "$expected")" x
   bench_result "$SCENARIO" delivery_wait "$RECEIVE_SECS" s
   bench_result "$SCENARIO" dispatch_rss "$((rss / 1024))" MiB
+  # CPU during the load (ingest and the deliveries made meanwhile), and per accepted event.
+  bench_result "$SCENARIO" dispatch_cpu "$(bench_cores $((c1d - c0d)) "$WRK_SECS")" cores
+  bench_result "$SCENARIO" postgres_cpu "$(bench_cores $((c1p - c0p)) "$WRK_SECS")" cores
+  bench_result "$SCENARIO" cpu_per_event "$(awk -v t=$((c1d - c0d + c1p - c0p)) -v n="$ok" \
+    -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.0f", (n > 0) ? t / hz / n * 1e6 : 0}')" us
 }

@@ -31,16 +31,25 @@ scenario_ingest() {
   local dispatch_rate=$ROUTER_RATE
 
   # nginx answering 202: the ceiling.
+  local c0 c1 nginx_cpu webhook_cpu
   bench_nginx_start "$PEER_PORT" 202 auto
+  c0=$(bench_cpu_ticks "$NGINX_PID")
   bench_wrk nginx202 "http://127.0.0.1:$PEER_PORT/hooks/bench" "$secs" 64
+  c1=$(bench_cpu_ticks "$NGINX_PID")
+  nginx_cpu=$(bench_cores $((c1 - c0)) "$WRK_SECS")
   bench_untrack_kill "$NGINX_PID"
   local nginx_rate=$WRK_OK_RATE nginx_p99=$WRK_P99
 
   # adnanh/webhook.
   local wport=$((PEER_PORT + 1)) ran prev=-1
   bench_webhook_start "$wport"
+  c0=$(bench_cpu_ticks "$WEBHOOK_PID")
   bench_wrk webhook "http://127.0.0.1:$wport/hooks/bench" "$secs" 64
+  # Its own CPU and its commands' (those it has reaped by now).
+  c1=$(bench_cpu_ticks "$WEBHOOK_PID")
+  webhook_cpu=$(bench_cores $((c1 - c0)) "$WRK_SECS")
   local webhook_rate=$WRK_OK_RATE webhook_ok=$WRK_OK webhook_p99=$WRK_P99 webhook_non=$WRK_NON2XX
+  local webhook_secs=$WRK_SECS
   # The commands it still runs after answering: wait until the count has not moved for 2 s
   # (at most 30 s).
   local since=0
@@ -62,10 +71,13 @@ scenario_ingest() {
 
   bench_result ingest nginx202_req_per_s "$nginx_rate" req/s
   bench_result ingest nginx202_p99 "$nginx_p99" ms
+  bench_result ingest nginx202_cpu "$nginx_cpu" cores
   bench_result ingest webhook_req_per_s "$webhook_rate" req/s
   bench_result ingest webhook_p99 "$webhook_p99" ms
+  bench_result ingest webhook_cpu "$webhook_cpu" cores
   [ "$webhook_non" -eq 0 ] || bench_result ingest webhook_non_2xx "$webhook_non" req
   bench_result ingest webhook_ran_of_answered "$(bench_ratio "$ran" "$webhook_ok")" x
+  bench_result ingest webhook_ran_per_s "$(awk -v n="$ran" -v s="$webhook_secs" 'BEGIN{printf "%.0f", n / s}')" run/s
   bench_result ingest ratio_vs_webhook "$(bench_ratio "$dispatch_rate" "$webhook_rate")" x '>=' 1.25
   bench_result ingest ratio_vs_nginx "$(bench_ratio "$dispatch_rate" "$nginx_rate")" x
 }
