@@ -65,15 +65,15 @@ CREATE TEMP TABLE ids AS
   FROM (SELECT i, md5(i::text || ':' || random()::text) AS h FROM generate_series(1, :n) i) s;
 BEGIN;
 INSERT INTO jobs
-  SELECT (jsonb_populate_record(NULL::jobs, to_jsonb(t) || jsonb_build_object(
+  SELECT r.* FROM jobs t, ids, LATERAL jsonb_populate_record(NULL::jobs, to_jsonb(t) || jsonb_build_object(
             'id', ids.id, 'fire_at', now() - interval '1 second',
-            'payload', '{"bench":"deliver","i":' || ids.i || '}'))).*
-  FROM jobs t, ids WHERE t.id = :'tpl';
+            'payload', '{"bench":"deliver","i":' || ids.i || '}')) r
+  WHERE t.id = :'tpl';
 INSERT INTO deliveries
-  SELECT (jsonb_populate_record(NULL::deliveries, to_jsonb(d) || jsonb_build_object(
+  SELECT r.* FROM deliveries d, ids, LATERAL jsonb_populate_record(NULL::deliveries, to_jsonb(d) || jsonb_build_object(
             'id', ids.id, 'job_id', ids.id, 'message_id', ids.id::text,
-            'due_at', now() - interval '1 second'))).*
-  FROM deliveries d, ids WHERE d.job_id = :'tpl';
+            'due_at', now() - interval '1 second')) r
+  WHERE d.job_id = :'tpl';
 DELETE FROM deliveries WHERE job_id = :'tpl';
 DELETE FROM jobs WHERE id = :'tpl';
 COMMIT;

@@ -7,8 +7,13 @@
 //       calibration batch (jobs due in an hour) so that creation ends before the first job is
 //       due: base = now + 1.3 · N / calibrated rate + 1.5 s.
 //   sched_bench --port P --key K --mode scale --jobs N [--horizon-ms 86400000] [--probes 20]
-//       N jobs spread evenly over the next horizon (they fire as their time comes, to /bg),
+//               [--max-seconds S]
+//       N jobs spread evenly over the next horizon (they fire as their time comes, to /bg;
+//       with --max-seconds, creation stops after S seconds and says how many it made),
 //       then `probes` jobs due 2 s later, 50 ms apart, "in the middle of them".
+//   sched_bench --mode receive --receiver-port RP --jobs N --deadline-ms T
+//       only the receiver, on RP, for a peer (graphile-worker) whose N jobs POST a body with
+//       "fireAtMs" and "i" to /m; reports when all arrived or at T (Unix ms).
 //
 // Output: `key value` lines (the scenario scripts turn them into results). Lateness is
 // arrival − fireAt in ms with µs resolution; early = arrived before its fireAt millisecond;
@@ -129,15 +134,19 @@ std::string jobJson(const std::string& url, TimeMs fireAt, int i) {
 struct CreateStats {
   double seconds = 0;
   int failures = 0;
+  int created = 0;  // attempted creates (fewer than asked only when the time limit hit)
 };
 
 // Creates `total` jobs with `clients` keep-alive clients; job i is due at fireAt(i).
+// With maxSeconds > 0, clients stop taking new jobs after that long.
 template <class FireAt>
 CreateStats createJobs(int port, const std::string& key, const std::string& url, int clients,
-                       int total, FireAt fireAt) {
+                       int total, FireAt fireAt, double maxSeconds = 0) {
   std::atomic<int> next{0};
   std::atomic<int> failed{0};
+  std::atomic<int> attempted{0};
   auto t0 = std::chrono::steady_clock::now();
+  auto stopAt = t0 + std::chrono::milliseconds(static_cast<int64_t>(maxSeconds * 1000));
   std::vector<std::thread> ts;
   for (int c = 0; c < clients; ++c) {
     ts.emplace_back([&] {
@@ -145,8 +154,10 @@ CreateStats createJobs(int port, const std::string& key, const std::string& url,
       s.setKeepAlive(true);
       s.setTimeout(Poco::Timespan(30, 0));
       while (true) {
+        if (maxSeconds > 0 && std::chrono::steady_clock::now() >= stopAt) break;
         int i = next.fetch_add(1);
         if (i >= total) break;
+        attempted.fetch_add(1);
         try {
           int st = post(s, key, jobJson(url, fireAt(i), i));
           if (st != 201 && failed.fetch_add(1) < 3) std::fprintf(stderr, "create answered %d\n", st);
@@ -161,6 +172,7 @@ CreateStats createJobs(int port, const std::string& key, const std::string& url,
   CreateStats st;
   st.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   st.failures = failed.load();
+  st.created = attempted.load();
   return st;
 }
 
@@ -206,8 +218,9 @@ int report(const char* prefix, int n, TimeMs deadlineMs) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int port = 0, clients = 16, jobs = 0, spreadMs = 0, probes = 20, waitS = 30;
-  int64_t horizonMs = 86'400'000;
+  int port = 0, clients = 16, jobs = 0, spreadMs = 0, probes = 20, waitS = 30, receiverPort = 0;
+  int64_t horizonMs = 86'400'000, deadlineMs = 0;
+  double maxSeconds = 0;
   std::string key, mode = "lateness";
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
@@ -220,11 +233,16 @@ int main(int argc, char** argv) {
     else if (a == "--horizon-ms") horizonMs = std::atoll(argv[i + 1]);
     else if (a == "--probes") probes = std::atoi(argv[i + 1]);
     else if (a == "--wait-s") waitS = std::atoi(argv[i + 1]);
+    else if (a == "--receiver-port") receiverPort = std::atoi(argv[i + 1]);
+    else if (a == "--deadline-ms") deadlineMs = std::atoll(argv[i + 1]);
+    else if (a == "--max-seconds") maxSeconds = std::atof(argv[i + 1]);
   }
-  if (port == 0 || key.empty() || jobs <= 0 || (mode != "lateness" && mode != "scale")) {
+  bool receiveOnly = mode == "receive" && receiverPort > 0 && deadlineMs > 0;
+  if (jobs <= 0 || (!receiveOnly && (port == 0 || key.empty() || (mode != "lateness" && mode != "scale")))) {
     std::fprintf(stderr,
                  "usage: sched_bench --port P --key K --mode lateness|scale --jobs N [--spread-ms S] "
-                 "[--clients 16] [--horizon-ms H] [--probes 20] [--wait-s 30]\n");
+                 "[--clients 16] [--horizon-ms H] [--probes 20] [--wait-s 30]\n"
+                 "       sched_bench --mode receive --receiver-port RP --jobs N --deadline-ms T\n");
     return 2;
   }
   // Dispatch keeps its connections alive, so each holds a receiver thread.
@@ -232,13 +250,19 @@ int main(int argc, char** argv) {
   auto* params = new Poco::Net::HTTPServerParams;
   params->setMaxThreads(512);
   params->setMaxQueued(1024);
-  Poco::Net::ServerSocket sock(Poco::Net::SocketAddress("127.0.0.1", 0), 1024);
+  Poco::Net::ServerSocket sock(
+      Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(receiverPort)), 1024);
   Poco::Net::HTTPServer server(new RecordFactory, pool, sock, params);
   server.start();
   const std::string base = "http://127.0.0.1:" + std::to_string(sock.address().port());
 
   int lost = 0;
-  if (mode == "lateness") {
+  if (receiveOnly) {
+    g_arr.lateUs.assign(static_cast<size_t>(jobs), INT64_MIN);
+    std::printf("receiving\n");
+    std::fflush(stdout);
+    lost = report("", jobs, deadlineMs);
+  } else if (mode == "lateness") {
     // Calibration: how fast can we create right now? Those jobs are due in an hour.
     int calib = std::max(100, std::min(1000, jobs / 10));
     TimeMs later = nowMs() + 3'600'000;
@@ -261,10 +285,14 @@ int main(int argc, char** argv) {
   } else {
     // 1M jobs evenly over the horizon, starting 5 s from now: they fire as their time comes.
     TimeMs start = nowMs() + 5000;
-    CreateStats st = createJobs(port, key, base + "/bg", clients, jobs, [&](int i) {
-      return start + static_cast<TimeMs>(static_cast<double>(i) * static_cast<double>(horizonMs) / jobs);
-    });
-    std::printf("creates_per_s %.0f\n", jobs / st.seconds);
+    CreateStats st = createJobs(
+        port, key, base + "/bg", clients, jobs,
+        [&](int i) {
+          return start + static_cast<TimeMs>(static_cast<double>(i) * static_cast<double>(horizonMs) / jobs);
+        },
+        maxSeconds);
+    std::printf("created %d of %d\n", st.created, jobs);
+    std::printf("creates_per_s %.0f\n", st.created / st.seconds);
     std::printf("create_failures %d\n", st.failures);
     std::printf("create_seconds %.1f\n", st.seconds);
     std::fflush(stdout);

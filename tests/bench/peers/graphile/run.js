@@ -7,7 +7,8 @@
 //   node run.js fire  N [SECONDS]                 run the worker until N jobs ran or SECONDS passed
 //
 // Env: DATABASE_URL, RECV_URL (e.g. http://127.0.0.1:18182/gw), GW_MODE (batched|default),
-//      GW_CONCURRENCY (24). "batched" is graphile-worker's documented fastest setup
+//      GW_CONCURRENCY (24), GW_POLL_MS (pollInterval, graphile's default 2000; it only matters
+//      for jobs added with a future run_at). "batched" is graphile-worker's documented fastest setup
 //      (worker.graphile.org/docs/performance): localQueue {size: 500},
 //      completeJobBatchDelay 0, failJobBatchDelay 0, concurrentJobs 24, maxPoolSize 25.
 // Output lines: "key value" (read by the scenario scripts).
@@ -28,7 +29,7 @@ function preset() {
     connectionString,
     concurrentJobs: concurrency,
     maxPoolSize: concurrency + 1,
-    pollInterval: 1000,
+    pollInterval: Number(process.env.GW_POLL_MS || 2000),
     fileExtensions: [".js"],
   };
   if (mode === "batched") {
