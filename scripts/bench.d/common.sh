@@ -6,9 +6,11 @@
 #            SCENARIO (the scenario being run) BENCH_ADMIN_URL (the bench cluster's
 #            `postgres` database) and, after bench_db_reset, DATABASE_URL.
 # Functions: bench_db_reset bench_dispatch_start bench_dispatch_stop bench_track
-#            bench_untrack_kill bench_nginx_start bench_nginx_requests bench_result
-#            bench_rss_kb bench_yaml_router bench_yaml_jobs bench_psql bench_secs
-#            bench_wait_port bench_wrk_summary
+#            bench_untrack_kill bench_kill_tracked bench_nginx_start bench_nginx_requests
+#            bench_result bench_ratio bench_rss_kb bench_cpu_ticks bench_pg_pid bench_cores
+#            bench_yaml_router bench_yaml_jobs bench_psql bench_secs bench_wait_port
+#            router load: bench_signed_body bench_wrk bench_wrk_summary bench_wait_received
+#            bench_router_throughput
 #
 # Everything listens on 127.0.0.1 only. Every PID a helper starts is tracked and killed on exit.
 
@@ -255,7 +257,11 @@ bench_wrk_summary() {
       if (s ~ /s$/) return substr(s, 1, length(s) - 1) * 1000
       return s + 0
     }
-    / requests in / { req = $1; secs = $4; sub(/s,?$/, "", secs) }
+    / requests in / { req = $1; d = $4; sub(/,$/, "", d)
+      if (d ~ /ms$/) secs = substr(d, 1, length(d) - 2) / 1000
+      else if (d ~ /m$/) secs = substr(d, 1, length(d) - 1) * 60
+      else if (d ~ /h$/) secs = substr(d, 1, length(d) - 1) * 3600
+      else { sub(/s$/, "", d); secs = d + 0 } }
     /Non-2xx or 3xx responses:/ { non = $NF }
     /Socket errors:/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) { v = $i; sub(/,/, "", v); err += v } }
     /^ +50% / { p50 = ms($2) }
