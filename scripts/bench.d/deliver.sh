@@ -99,7 +99,13 @@ scenario_deliver() {
   echo "dispatch: backlog of $due due deliveries made in $(awk -v a="$(bench_secs)" -v b="$t0" 'BEGIN{printf "%.1f", a - b}') s"
   base=$(bench_nginx_requests "$RECV_PORT")
   bench_dispatch_start "$yaml"
+  local pg c0a c0p d_cpu d_pgcpu
+  pg=$(bench_pg_pid)
+  c0a=$(bench_cpu_ticks "$DISPATCH_PID")
+  c0p=$(bench_cpu_ticks "$pg")
   deliver_wait_drain "$RECV_PORT" "$base" "$n" "$limit"
+  d_cpu=$(bench_cores $(($(bench_cpu_ticks "$DISPATCH_PID") - c0a)) "$DRAIN_WAIT")
+  d_pgcpu=$(bench_cores $(($(bench_cpu_ticks "$pg") - c0p)) "$DRAIN_WAIT")
   local d_secs=$DRAIN_SECS d_recv=$DRAIN_RECEIVED d_rate
   d_rate=$(deliver_rate "$d_recv" "$d_secs")
   echo "dispatch: $d_recv of $n deliveries reached nginx in $d_secs s (first to last; waited $DRAIN_WAIT s)"
@@ -126,12 +132,17 @@ scenario_deliver() {
     GW_LIMIT_MS=$((limit * 1000)) exec timeout $((limit + 30)) node run.js drain "$n") >"$gwout" 2>&1 &
   local gw=$!
   bench_track "$gw"
+  c0p=$(bench_cpu_ticks "$pg")
   deliver_wait_drain "$RECV_PORT" "$base" "$n" "$limit"
+  local g_cpu g_pgcpu
+  g_pgcpu=$(bench_cores $(($(bench_cpu_ticks "$pg") - c0p)) "$DRAIN_WAIT")
   local g_secs=$DRAIN_SECS g_recv=$DRAIN_RECEIVED g_rate
   g_rate=$(deliver_rate "$g_recv" "$g_secs")
   wait "$gw" 2>/dev/null || echo "graphile-worker runner failed:" >&2
   bench_untrack_kill "$gw"
   sed 's/^/graphile: /' "$gwout"
+  # node's own CPU use (process.cpuUsage) over its run, in cores.
+  g_cpu=$(awk '$1 == "graphile_node_cores" { print $2 }' "$gwout")
   echo "graphile: $g_recv of $n requests reached nginx in $g_secs s (first to last; waited $DRAIN_WAIT s)"
   local g_left
   g_left=$(deliver_q "SELECT count(*) FROM graphile_worker._private_jobs")
@@ -144,6 +155,11 @@ scenario_deliver() {
   bench_result "$SCENARIO" dispatch_success_rows "$success" rows '>=' "$n"
   bench_result "$SCENARIO" dispatch_open_after "$open" rows '<=' 0
   bench_result "$SCENARIO" dispatch_rss "$((rss / 1024))" MiB
+  # CPU while draining (from start to the last delivery), cores.
+  bench_result "$SCENARIO" dispatch_cpu "$d_cpu" cores
+  bench_result "$SCENARIO" dispatch_postgres_cpu "$d_pgcpu" cores
+  bench_result "$SCENARIO" graphile_node_cpu "${g_cpu:-?}" cores
+  bench_result "$SCENARIO" graphile_postgres_cpu "$g_pgcpu" cores
   bench_result "$SCENARIO" graphile_received "$g_recv" req
   bench_result "$SCENARIO" graphile_jobs_left "$g_left" jobs
 }

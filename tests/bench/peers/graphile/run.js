@@ -120,14 +120,16 @@ async function work(limitMs) {
     },
   };
   const t0 = Date.now();
+  const cpu0 = process.cpuUsage();
   const runner = await run({ preset: preset(), taskList, noHandleSignals: true, logger: quietLogger() });
   const timer = setTimeout(finish, limitMs);
   await finished;
   clearTimeout(timer);
   const t1 = Date.now();
+  const cpu = process.cpuUsage(cpu0);
   await runner.stop();
   agent.destroy();
-  return { done, failed, t0, t1, first, last };
+  return { done, failed, t0, t1, first, last, cpuSecs: (cpu.user + cpu.system) / 1e6 };
 }
 
 function quietLogger() {
@@ -146,6 +148,7 @@ async function main() {
     console.log(`graphile_done ${r.done} of ${N} failed_attempts ${r.failed}`);
     console.log(`graphile_drain_seconds ${secs.toFixed(3)}`);
     console.log(`graphile_jobs_per_s ${(r.done / secs).toFixed(0)}`);
+    console.log(`graphile_node_cores ${(r.cpuSecs / secs).toFixed(2)}`);
     return;
   }
   if (cmd === "fire") {
