@@ -4,14 +4,14 @@
 # Dispatch's RSS with all of them pending, and 20 probe jobs due 2 s later, 50 ms apart ("in
 # the middle of them"), whose arrival − fireAt sched_bench's receiver records.
 # Rows: creates_per_s (>= 3000), dispatch_rss (<= 262144 KiB), probe lateness max (<= 10 ms)
-# and p50, probes lost (0), pending jobs in the store. Creation is cut off after 330 s (smoke:
+# and p50, probes lost (0), pending jobs in the store. Creation is cut off after 345 s (smoke:
 # 60 s) to keep `all` bounded; jobs_created then says how many of the million were made.
 
 # shellcheck source=scripts/bench.d/jobs_burst.sh
 . "$ROOT/scripts/bench.d/jobs_burst.sh"
 
 scenario_jobs_scale() {
-  local n=1000000 max=330 out=$OUT/$SCENARIO.out yaml rc=0 rss pending
+  local n=1000000 max=345 out=$OUT/$SCENARIO.out yaml rc=0 rss pending
   [ "$MODE" = smoke ] && { n=5000; max=60; }
   bench_db_reset
   yaml=$(bench_yaml_jobs)
