@@ -7,7 +7,10 @@
 namespace dispatch::store {
 namespace {
 
-// The job columns come along so a worker needs no second query per attempt.
+// The job columns come along so a worker needs no second query per attempt. The shape
+// keeps every step an index lookup whatever the table sizes: ids as an array (no hash
+// semi-join over deliveries) and the job/event columns through LATERAL ... LIMIT 1 (not
+// pulled up into a join the planner could hash over the whole events or jobs table).
 const char* kClaimSql =
     "WITH due AS (SELECT id FROM deliveries WHERE status IN ('SCHEDULED','FAILED') "
     "  AND due_at <= ms_to_ts($2) ORDER BY due_at LIMIT $1 FOR UPDATE SKIP LOCKED), "
@@ -15,17 +18,20 @@ const char* kClaimSql =
     "  AND lease_until < ms_to_ts($2) ORDER BY lease_until LIMIT $1 FOR UPDATE SKIP LOCKED), "
     "upd AS (UPDATE deliveries d SET status = 'FIRING', lease_until = ms_to_ts($2 + $3), "
     "  lease_seq = d.lease_seq + 1, updated_at = now() "
-    "  WHERE d.id IN (SELECT id FROM due UNION ALL SELECT id FROM expired) "
+    "  WHERE d.id = ANY(ARRAY(SELECT id FROM due UNION ALL SELECT id FROM expired)) "
     "  RETURNING d.id, d.project_id, d.kind, d.job_id, d.event_id, d.destination, d.url, "
     "  d.message_id, d.body, d.attempts, d.lease_seq, d.due_at, d.event_type, d.headers, "
     "  d.source) "
     "SELECT upd.id, upd.project_id, upd.kind, upd.job_id, upd.event_id, upd.destination, upd.url, "
     "upd.message_id, upd.body, upd.attempts, upd.lease_seq, ts_to_ms(upd.due_at), "
     "j.id IS NOT NULL, j.title, j.payload, j.callback_url, "
-    "upd.event_type, upd.headers, upd.source, "
-    "CASE WHEN upd.body IS NULL THEN ev.body END, ev.content_type "
-    "FROM upd LEFT JOIN jobs j ON j.id = upd.job_id AND upd.kind = 1 "
-    "LEFT JOIN events ev ON ev.id = upd.event_id AND upd.kind = 2 ORDER BY upd.due_at";
+    "upd.event_type, upd.headers, upd.source, ev.body, ev.content_type "
+    "FROM upd "
+    "LEFT JOIN LATERAL (SELECT id, title, payload, callback_url FROM jobs "
+    "  WHERE id = upd.job_id AND upd.kind = 1 LIMIT 1) j ON true "
+    "LEFT JOIN LATERAL (SELECT CASE WHEN upd.body IS NULL THEN body END AS body, content_type "
+    "  FROM events WHERE id = upd.event_id AND upd.kind = 2 LIMIT 1) ev ON true "
+    "ORDER BY upd.due_at";
 
 std::optional<std::string> optStr(const pqxx::field& f) {
   if (f.is_null()) return std::nullopt;
