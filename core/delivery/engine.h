@@ -1,6 +1,7 @@
 // The delivery engine: an in-memory min-heap of due times refilled from the store, a
 // scheduler thread that wakes at the due millisecond and claims due rows (SKIP LOCKED,
-// leased), LISTEN/NOTIFY to hear of work created elsewhere, and a bounded worker pool.
+// leased), LISTEN/NOTIFY to hear of work created elsewhere, a bounded worker pool, and
+// completion writers that commit attempt outcomes in batches.
 // Jobs, routed events and callbacks all go through it.
 #pragma once
 
@@ -11,6 +12,7 @@
 #include <mutex>
 #include <queue>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "core/delivery/attempt_runner.h"
@@ -24,6 +26,8 @@ struct EngineOptions {
   int claimBatch = 256;        // rows per claim query at most. Default: 256
   int64_t pollMs = 1'000;      // safety poll (missed notifications, expired leases). Default: 1s
   int64_t horizonMs = 60'000;  // due times kept in memory ahead. Default: 60s
+  int completionWriters = 2;   // threads committing attempt outcomes in batches. Default: 2
+  int completionBatch = 1024;  // outcomes per transaction at most. Default: 1024
 };
 
 class Engine {
@@ -47,9 +51,14 @@ class Engine {
   void listenLoop();
   void workerLoop();
   void renewLoop();
+  void completionLoop();
   void refillHeap(TimeMs now);
   int claimOnce(TimeMs now);
-  void finish(const Completion& c);
+  int capacityLocked() const;  // with mu_ held: how many more claims fit
+  // Commits a batch of outcomes (retrying while the store is down); `ours[i]` false when
+  // completion i lost its lease. False if the batch could not be written at all.
+  bool commitCompletions(const std::vector<Completion>& batch, std::vector<bool>* ours);
+  void afterCommit(const Completion& c);
 
   store::Db& db_;
   store::DeliveryStore store_;
@@ -64,8 +73,18 @@ class Engine {
   std::condition_variable renewCv_;
   std::priority_queue<TimeMs, std::vector<TimeMs>, std::greater<TimeMs>> heap_;
   std::deque<Claimed> queue_;
-  std::vector<std::pair<std::string, int64_t>> inFlight_;  // id, leaseSeq
-  int busy_ = 0;
+  // Claimed work whose outcome is not committed yet: id → leaseSeq. Leases renewed.
+  std::unordered_map<std::string, int64_t> inFlight_;
+  int busy_ = 0;  // attempts running
+  // Outcomes waiting for their commit. Workers hand them over and take the next delivery at
+  // once, so an fsync's latency does not bound the delivery rate; claims pause while too
+  // many wait.
+  std::condition_variable doneCv_;
+  std::condition_variable idleCv_;  // stop() waits here for the last attempt and outcome
+  std::deque<Completion> done_;
+  int committing_ = 0;
+  bool completionsStop_ = false;
+  std::vector<std::thread> completers_;
   std::atomic<bool> backlog_{false};  // the last claim filled its batch: more may be due
   std::atomic<bool> stopping_{false};
   std::atomic<bool> started_{false};
