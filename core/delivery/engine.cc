@@ -44,7 +44,26 @@ void Engine::refillHeap(TimeMs now) {
 int Engine::capacityLocked() const {
   // Outcomes piling up uncommitted (a slow or absent store): claim nothing more for now.
   if (static_cast<int>(done_.size()) + committing_ > 4 * opts_.workers) return 0;
-  return opts_.workers - busy_ - static_cast<int>(queue_.size());
+  return opts_.workers - busy_ - reserved_ - static_cast<int>(queue_.size());
+}
+
+int Engine::reserve(int n) {
+  std::lock_guard<std::mutex> g(mu_);
+  if (stopping_ || n <= 0) return 0;
+  int granted = std::max(0, std::min(n, capacityLocked()));
+  reserved_ += granted;
+  return granted;
+}
+
+void Engine::handOver(std::vector<Claimed> items, int reserved) {
+  std::lock_guard<std::mutex> g(mu_);
+  reserved_ -= reserved;
+  // While stopping, handed-over work stays leased in the store: its lease runs out and the
+  // next node (or start) claims it.
+  if (stopping_ || items.empty()) return;
+  for (auto& c : items) queue_.push_back(std::move(c));
+  metrics::global().queueDepth.set(busy_ + static_cast<int64_t>(queue_.size()));
+  workCv_.notify_all();
 }
 
 int Engine::claimOnce(TimeMs now) {

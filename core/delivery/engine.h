@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/delivery/attempt_runner.h"
+#include "core/delivery/handoff.h"
 #include "core/store/delivery_store.h"
 
 namespace dispatch::delivery {
@@ -30,7 +31,7 @@ struct EngineOptions {
   int completionBatch = 1024;  // outcomes per transaction at most. Default: 1024
 };
 
-class Engine {
+class Engine : public Handoff {
  public:
   // With `committer`, attempt completions are group-committed.
   Engine(store::Db& db, RoutingSource routing, plugin::HttpSender& http, const Clock& clock,
@@ -45,6 +46,11 @@ class Engine {
   void stop(int64_t graceMs);
   // Something becomes due at `due` (created on this node, or heard of via NOTIFY).
   void notifyDue(TimeMs due);
+
+  // Handoff: deliveries stored already leased to this node.
+  int reserve(int n) override;
+  void handOver(std::vector<Claimed> items, int reserved) override;
+  int64_t leaseMs() const override { return opts_.leaseMs; }
 
  private:
   void schedulerLoop();
@@ -76,6 +82,7 @@ class Engine {
   // Claimed work whose outcome is not committed yet: id → leaseSeq. Leases renewed.
   std::unordered_map<std::string, int64_t> inFlight_;
   int busy_ = 0;  // attempts running
+  int reserved_ = 0;  // room promised to handOver() callers
   // Outcomes waiting for their commit. Workers hand them over and take the next delivery at
   // once, so an fsync's latency does not bound the delivery rate; claims pause while too
   // many wait.
