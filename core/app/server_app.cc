@@ -110,7 +110,7 @@ int runServer(const std::string& configPath) {
   };
 
   http::ApiContext ctx{db, configSource, [&engine](TimeMs t) { engine.notifyDue(t); },
-                       systemClock(), reload, &committer, routingSource};
+                       systemClock(), reload, &committer, routingSource, &engine};
   http::Router router;
   http::addHealthRoutes(router, ctx);
   http::addKeyRoutes(router, ctx);

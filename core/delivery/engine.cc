@@ -22,6 +22,9 @@ void Engine::start() {
   listener_ = std::thread([this] { listenLoop(); });
   renewer_ = std::thread([this] { renewLoop(); });
   for (int i = 0; i < opts_.workers; ++i) workers_.emplace_back([this] { workerLoop(); });
+  for (int i = 0; i < std::max(1, opts_.completionWriters); ++i) {
+    completers_.emplace_back([this] { completionLoop(); });
+  }
 }
 
 void Engine::notifyDue(TimeMs due) {
@@ -38,11 +41,36 @@ void Engine::refillHeap(TimeMs now) {
   if (leases) for (TimeMs t : leases.value()) heap_.push(t);
 }
 
+int Engine::capacityLocked() const {
+  // Outcomes piling up uncommitted (a slow or absent store): claim nothing more for now.
+  if (static_cast<int>(done_.size()) + committing_ > 4 * opts_.workers) return 0;
+  return opts_.workers - busy_ - reserved_ - static_cast<int>(queue_.size());
+}
+
+int Engine::reserve(int n) {
+  std::lock_guard<std::mutex> g(mu_);
+  if (stopping_ || n <= 0) return 0;
+  int granted = std::max(0, std::min(n, capacityLocked()));
+  reserved_ += granted;
+  return granted;
+}
+
+void Engine::handOver(std::vector<Claimed> items, int reserved) {
+  std::lock_guard<std::mutex> g(mu_);
+  reserved_ -= reserved;
+  // While stopping, handed-over work stays leased in the store: its lease runs out and the
+  // next node (or start) claims it.
+  if (stopping_ || items.empty()) return;
+  for (auto& c : items) queue_.push_back(std::move(c));
+  metrics::global().queueDepth.set(busy_ + static_cast<int64_t>(queue_.size()));
+  workCv_.notify_all();
+}
+
 int Engine::claimOnce(TimeMs now) {
   int capacity;
   {
     std::lock_guard<std::mutex> g(mu_);
-    capacity = opts_.workers - busy_ - static_cast<int>(queue_.size());
+    capacity = capacityLocked();
   }
   if (capacity <= 0) {
     std::lock_guard<std::mutex> g(mu_);
@@ -100,7 +128,7 @@ void Engine::schedulerLoop() {
     if (stopping_) return;
     TimeMs wake = std::min(nextPoll, nextRefill);
     if (!heap_.empty()) wake = std::min(wake, heap_.top());
-    bool backlogReady = backlog_ && busy_ + static_cast<int>(queue_.size()) < opts_.workers;
+    bool backlogReady = backlog_ && capacityLocked() > 0;
     if (backlogReady) continue;
     TimeMs wait = wake - clock_.nowMs();
     if (wait > 0) {
@@ -124,7 +152,7 @@ void Engine::renewLoop() {
       std::unique_lock<std::mutex> lock(mu_);
       renewCv_.wait_for(lock, every, [&] { return stopping_.load(); });
       if (stopping_) return;
-      held = inFlight_;
+      held.assign(inFlight_.begin(), inFlight_.end());
       for (const auto& d : queue_) held.emplace_back(d.id, d.leaseSeq);
     }
     if (Status st = store_.renew(held, clock_.nowMs(), opts_.leaseMs); !st) {
@@ -143,40 +171,94 @@ void Engine::workerLoop() {
       d = std::move(queue_.front());
       queue_.pop_front();
       ++busy_;
-      inFlight_.emplace_back(d.id, d.leaseSeq);
+      inFlight_[d.id] = d.leaseSeq;
     }
     Completion c = runner_.run(d);
-    finish(c);
     {
       std::lock_guard<std::mutex> g(mu_);
       --busy_;
-      metrics::global().queueDepth.set(busy_ + static_cast<int64_t>(queue_.size()));
-      auto it = std::find(inFlight_.begin(), inFlight_.end(), std::make_pair(d.id, d.leaseSeq));
-      if (it != inFlight_.end()) inFlight_.erase(it);
+      done_.push_back(std::move(c));
+      doneCv_.notify_one();
       if (backlog_) schedCv_.notify_one();
-      workCv_.notify_all();
+      if (stopping_) idleCv_.notify_all();
     }
   }
 }
 
-void Engine::finish(const Completion& c) {
-  // A store outage must not lose the outcome: retry for a while. If it never comes back,
-  // the lease expires and the delivery is attempted again (at least once, never lost).
-  for (int i = 0; i < 50; ++i) {
-    Status st = store_.complete(c);
-    if (st.isOk()) break;
-    if (st.code() == Code::kConflict) {
-      log::warn("lease lost; outcome dropped", {{"delivery_id", c.deliveryId}});
-      return;
+void Engine::completionLoop() {
+  std::vector<Completion> batch;
+  std::vector<bool> ours;
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      doneCv_.wait(lock, [&] { return completionsStop_ || !done_.empty(); });
+      if (done_.empty()) return;  // stopping, nothing left
+      while (!done_.empty() && static_cast<int>(batch.size()) < opts_.completionBatch) {
+        batch.push_back(std::move(done_.front()));
+        done_.pop_front();
+      }
+      committing_ += static_cast<int>(batch.size());
+      if (!done_.empty()) doneCv_.notify_one();  // another writer can commit alongside
     }
+    auto t0 = std::chrono::steady_clock::now();
+    bool written = commitCompletions(batch, &ours);
+    metrics::global().storeCommitLatency.observeMs(
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                              t0)
+            .count());
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (!written) continue;  // logged; the leases run out and the work is attempted again
+      if (ours[i]) {
+        afterCommit(batch[i]);
+      } else {
+        log::warn("lease lost; outcome dropped", {{"delivery_id", batch[i].deliveryId}});
+      }
+    }
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      for (const auto& c : batch) {
+        auto it = inFlight_.find(c.deliveryId);
+        if (it != inFlight_.end() && it->second == c.leaseSeq) inFlight_.erase(it);
+      }
+      committing_ -= static_cast<int>(batch.size());
+      metrics::global().queueDepth.set(busy_ + static_cast<int64_t>(queue_.size()));
+      if (backlog_) schedCv_.notify_one();
+      if (stopping_) idleCv_.notify_all();  // stop() waits for the last outcome
+    }
+    batch.clear();
+  }
+}
+
+bool Engine::commitCompletions(const std::vector<Completion>& batch, std::vector<bool>* ours) {
+  // A store outage must not lose the outcomes: retry for a while. If it never comes back,
+  // the leases expire and the deliveries are attempted again (at least once, never lost).
+  for (int i = 0; i < 50; ++i) {
+    Status st = store_.completeBatch(batch, ours);
+    if (st.isOk()) return true;
     if (st.code() != Code::kUnavailable) {
-      log::error("completion failed", {{"delivery_id", c.deliveryId}, {"error", st.message()}});
-      return;
+      // Something in one outcome spoiled the batch: write each alone, so the rest land.
+      log::warn("completion batch failed; writing one by one", {{"error", st.message()}});
+      ours->assign(batch.size(), false);
+      for (size_t k = 0; k < batch.size(); ++k) {
+        Status one = store_.complete(batch[k]);
+        (*ours)[k] = one.isOk();
+        if (!one && one.code() != Code::kConflict) {
+          log::error("completion failed",
+                     {{"delivery_id", batch[k].deliveryId}, {"error", one.message()}});
+        }
+      }
+      return true;
     }
     std::unique_lock<std::mutex> lock(mu_);
-    if (stopping_) return;
-    workCv_.wait_for(lock, std::chrono::milliseconds(200));
+    if (completionsStop_) break;
+    doneCv_.wait_for(lock, std::chrono::milliseconds(200));
   }
+  log::error("completions not recorded; the store is unavailable",
+             {{"count", static_cast<long long>(batch.size())}});
+  return false;
+}
+
+void Engine::afterCommit(const Completion& c) {
   auto& m = metrics::global();
   if (c.deferred) {
     m.deliveryDeferred.inc();
@@ -223,10 +305,20 @@ void Engine::stop(int64_t graceMs) {
   std::vector<std::pair<std::string, int64_t>> running;
   {
     std::unique_lock<std::mutex> lock(mu_);
-    workCv_.wait_until(lock, deadline, [&] { return busy_ == 0; });
-    running = inFlight_;
+    idleCv_.wait_until(lock, deadline,
+                       [&] { return busy_ == 0 && done_.empty() && committing_ == 0; });
+    completionsStop_ = true;
+    doneCv_.notify_all();
   }
-  if (!running.empty()) {
+  for (auto& t : completers_) t.join();
+  completers_.clear();
+  bool attemptsRunning;
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    running.assign(inFlight_.begin(), inFlight_.end());
+    attemptsRunning = busy_ > 0;
+  }
+  if (attemptsRunning || !running.empty()) {
     // Still running past the grace period: give the work back (fenced by lease_seq) so
     // another node or the next start delivers it.
     store_.release(running);

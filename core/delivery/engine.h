@@ -1,6 +1,7 @@
 // The delivery engine: an in-memory min-heap of due times refilled from the store, a
 // scheduler thread that wakes at the due millisecond and claims due rows (SKIP LOCKED,
-// leased), LISTEN/NOTIFY to hear of work created elsewhere, and a bounded worker pool.
+// leased), LISTEN/NOTIFY to hear of work created elsewhere, a bounded worker pool, and
+// completion writers that commit attempt outcomes in batches.
 // Jobs, routed events and callbacks all go through it.
 #pragma once
 
@@ -11,9 +12,11 @@
 #include <mutex>
 #include <queue>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "core/delivery/attempt_runner.h"
+#include "core/delivery/handoff.h"
 #include "core/store/delivery_store.h"
 
 namespace dispatch::delivery {
@@ -24,9 +27,11 @@ struct EngineOptions {
   int claimBatch = 256;        // rows per claim query at most. Default: 256
   int64_t pollMs = 1'000;      // safety poll (missed notifications, expired leases). Default: 1s
   int64_t horizonMs = 60'000;  // due times kept in memory ahead. Default: 60s
+  int completionWriters = 2;   // threads committing attempt outcomes in batches. Default: 2
+  int completionBatch = 1024;  // outcomes per transaction at most. Default: 1024
 };
 
-class Engine {
+class Engine : public Handoff {
  public:
   // With `committer`, attempt completions are group-committed.
   Engine(store::Db& db, RoutingSource routing, plugin::HttpSender& http, const Clock& clock,
@@ -42,14 +47,24 @@ class Engine {
   // Something becomes due at `due` (created on this node, or heard of via NOTIFY).
   void notifyDue(TimeMs due);
 
+  // Handoff: deliveries stored already leased to this node.
+  int reserve(int n) override;
+  void handOver(std::vector<Claimed> items, int reserved) override;
+  int64_t leaseMs() const override { return opts_.leaseMs; }
+
  private:
   void schedulerLoop();
   void listenLoop();
   void workerLoop();
   void renewLoop();
+  void completionLoop();
   void refillHeap(TimeMs now);
   int claimOnce(TimeMs now);
-  void finish(const Completion& c);
+  int capacityLocked() const;  // with mu_ held: how many more claims fit
+  // Commits a batch of outcomes (retrying while the store is down); `ours[i]` false when
+  // completion i lost its lease. False if the batch could not be written at all.
+  bool commitCompletions(const std::vector<Completion>& batch, std::vector<bool>* ours);
+  void afterCommit(const Completion& c);
 
   store::Db& db_;
   store::DeliveryStore store_;
@@ -64,8 +79,19 @@ class Engine {
   std::condition_variable renewCv_;
   std::priority_queue<TimeMs, std::vector<TimeMs>, std::greater<TimeMs>> heap_;
   std::deque<Claimed> queue_;
-  std::vector<std::pair<std::string, int64_t>> inFlight_;  // id, leaseSeq
-  int busy_ = 0;
+  // Claimed work whose outcome is not committed yet: id → leaseSeq. Leases renewed.
+  std::unordered_map<std::string, int64_t> inFlight_;
+  int busy_ = 0;  // attempts running
+  int reserved_ = 0;  // room promised to handOver() callers
+  // Outcomes waiting for their commit. Workers hand them over and take the next delivery at
+  // once, so an fsync's latency does not bound the delivery rate; claims pause while too
+  // many wait.
+  std::condition_variable doneCv_;
+  std::condition_variable idleCv_;  // stop() waits here for the last attempt and outcome
+  std::deque<Completion> done_;
+  int committing_ = 0;
+  bool completionsStop_ = false;
+  std::vector<std::thread> completers_;
   std::atomic<bool> backlog_{false};  // the last claim filled its batch: more may be due
   std::atomic<bool> stopping_{false};
   std::atomic<bool> started_{false};

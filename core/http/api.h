@@ -8,6 +8,7 @@
 #include <string>
 
 #include "core/config/config.h"
+#include "core/delivery/handoff.h"
 #include "core/http/request.h"
 #include "core/http/router.h"
 #include "core/store/db.h"
@@ -33,6 +34,8 @@ struct ApiContext {
   store::GroupCommitter* committer = nullptr;
   // The routing table of the current config snapshot.
   std::function<std::shared_ptr<const route::Routing>()> routing;
+  // This node's engine, for work handed over at creation (delivery/handoff.h). May be null.
+  delivery::Handoff* handoff = nullptr;
 };
 
 // Who is calling: a project's API key, or the admin token.

@@ -15,7 +15,7 @@ Response hook(Request& req, ApiContext& ctx) {
   auto routing = ctx.routing();
   store::EventStore events(ctx.db, ctx.committer);
   store::KeyStore keys(ctx.db);
-  ingest::IngestService svc(events, keys, ctx.clock);
+  ingest::IngestService svc(events, keys, ctx.clock, ctx.handoff);
   ingest::HookRequest hr;
   hr.slug = req.params[0];
   hr.header = [&req](std::string_view n) { return req.header(n); };
@@ -41,7 +41,7 @@ Response hook(Request& req, ApiContext& ctx) {
   json::Writer w;
   w.beginObject().key("event_id").string(res->eventId).endObject();
   if (res->duplicate) return envelope(200, "Duplicate event", w.str());
-  ctx.notifyDue(0);
+  if (res->wakeScheduler) ctx.notifyDue(0);
   return envelope(202, "Event accepted", w.str());
 }
 

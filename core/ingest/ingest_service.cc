@@ -100,9 +100,25 @@ Result<HookResult> IngestService::accept(const route::Routing& routing, const Ho
   }
 
   route::RoutePlan plan = routing.plan(e);
+  int scheduled = 0;
+  for (const auto& d : plan.deliveries) scheduled += d.state == delivery::State::kScheduled;
+  int granted = handoff_ != nullptr ? handoff_->reserve(scheduled) : 0;
+  int leased = 0;
+  for (auto& d : plan.deliveries) {
+    if (leased == granted) break;
+    if (d.state != delivery::State::kScheduled) continue;
+    d.leaseUntil = e.receivedAt + handoff_->leaseMs();
+    ++leased;
+  }
   auto out = events_.ingest(e, plan);
+  if (handoff_ != nullptr) {
+    bool stored = out.isOk() && !out->duplicate;
+    handoff_->handOver(stored ? store::EventStore::leasedClaims(e, plan)
+                              : std::vector<delivery::Claimed>{},
+                       granted);
+  }
   if (!out) return out.status();
-  return HookResult{out->eventId, out->duplicate};
+  return HookResult{out->eventId, out->duplicate, !out->duplicate && scheduled > granted};
 }
 
 }  // namespace dispatch::ingest

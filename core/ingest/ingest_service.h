@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "core/delivery/handoff.h"
 #include "core/route/routing.h"
 #include "core/store/event_store.h"
 #include "core/store/key_store.h"
@@ -24,6 +25,7 @@ struct HookRequest {
 struct HookResult {
   std::string eventId;
   bool duplicate = false;
+  bool wakeScheduler = false;  // deliveries were stored for the scheduler to claim
 };
 
 // Extracts the event type: a header's value, or a JSON dot-path's scalar text ("" when the
@@ -39,8 +41,10 @@ std::string idempotencyValue(const std::string& raw);
 
 class IngestService {
  public:
-  IngestService(store::EventStore& events, store::KeyStore& keys, const Clock& clock)
-      : events_(events), keys_(keys), clock_(clock) {}
+  // With `handoff`, accepted deliveries go straight to this node's engine when it has room.
+  IngestService(store::EventStore& events, store::KeyStore& keys, const Clock& clock,
+                delivery::Handoff* handoff = nullptr)
+      : events_(events), keys_(keys), clock_(clock), handoff_(handoff) {}
 
   // kNotFound (unknown slug), kUnauthorized ("Invalid signature"), kUnavailable (store).
   Result<HookResult> accept(const route::Routing& routing, const HookRequest& req);
@@ -51,6 +55,7 @@ class IngestService {
   store::EventStore& events_;
   store::KeyStore& keys_;
   const Clock& clock_;
+  delivery::Handoff* handoff_;
 };
 
 }  // namespace dispatch::ingest

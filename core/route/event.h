@@ -37,6 +37,9 @@ struct PlannedDelivery {
   std::optional<std::string> error;  // the transform's error
   // webhook-id: the event id (null) for first routing; a replay sets the delivery's own id.
   std::optional<std::string> messageId;
+  // Set when the delivery is handed to this node's engine at creation (delivery/handoff.h):
+  // stored FIRING with this lease instead of SCHEDULED.
+  std::optional<TimeMs> leaseUntil;
 };
 
 struct Skip {

@@ -1,13 +1,18 @@
 // Claim, complete and release deliveries.
 #include "core/store/delivery_store.h"
 
+#include <unordered_set>
+
 #include "core/store/connection.h"
 #include "core/store/group_commit_tx.h"
 
 namespace dispatch::store {
 namespace {
 
-// The job columns come along so a worker needs no second query per attempt.
+// The job columns come along so a worker needs no second query per attempt. The shape
+// keeps every step an index lookup whatever the table sizes: ids as an array (no hash
+// semi-join over deliveries) and the job/event columns through LATERAL ... LIMIT 1 (not
+// pulled up into a join the planner could hash over the whole events or jobs table).
 const char* kClaimSql =
     "WITH due AS (SELECT id FROM deliveries WHERE status IN ('SCHEDULED','FAILED') "
     "  AND due_at <= ms_to_ts($2) ORDER BY due_at LIMIT $1 FOR UPDATE SKIP LOCKED), "
@@ -15,17 +20,20 @@ const char* kClaimSql =
     "  AND lease_until < ms_to_ts($2) ORDER BY lease_until LIMIT $1 FOR UPDATE SKIP LOCKED), "
     "upd AS (UPDATE deliveries d SET status = 'FIRING', lease_until = ms_to_ts($2 + $3), "
     "  lease_seq = d.lease_seq + 1, updated_at = now() "
-    "  WHERE d.id IN (SELECT id FROM due UNION ALL SELECT id FROM expired) "
+    "  WHERE d.id = ANY(ARRAY(SELECT id FROM due UNION ALL SELECT id FROM expired)) "
     "  RETURNING d.id, d.project_id, d.kind, d.job_id, d.event_id, d.destination, d.url, "
     "  d.message_id, d.body, d.attempts, d.lease_seq, d.due_at, d.event_type, d.headers, "
     "  d.source) "
     "SELECT upd.id, upd.project_id, upd.kind, upd.job_id, upd.event_id, upd.destination, upd.url, "
     "upd.message_id, upd.body, upd.attempts, upd.lease_seq, ts_to_ms(upd.due_at), "
     "j.id IS NOT NULL, j.title, j.payload, j.callback_url, "
-    "upd.event_type, upd.headers, upd.source, "
-    "CASE WHEN upd.body IS NULL THEN ev.body END, ev.content_type "
-    "FROM upd LEFT JOIN jobs j ON j.id = upd.job_id AND upd.kind = 1 "
-    "LEFT JOIN events ev ON ev.id = upd.event_id AND upd.kind = 2 ORDER BY upd.due_at";
+    "upd.event_type, upd.headers, upd.source, ev.body, ev.content_type "
+    "FROM upd "
+    "LEFT JOIN LATERAL (SELECT id, title, payload, callback_url FROM jobs "
+    "  WHERE id = upd.job_id AND upd.kind = 1 LIMIT 1) j ON true "
+    "LEFT JOIN LATERAL (SELECT CASE WHEN upd.body IS NULL THEN body END AS body, content_type "
+    "  FROM events WHERE id = upd.event_id AND upd.kind = 2 LIMIT 1) ev ON true "
+    "ORDER BY upd.due_at";
 
 std::optional<std::string> optStr(const pqxx::field& f) {
   if (f.is_null()) return std::nullopt;
@@ -126,6 +134,14 @@ const char* kDeferSql =
     "END, due_at = ms_to_ts($3), lease_until = NULL, updated_at = now() "
     "WHERE id = $1 AND lease_seq = $2 AND status = 'FIRING' RETURNING id";
 
+void insertCallback(pqxx::transaction_base& tx, const delivery::Completion::Callback& cb) {
+  tx.exec_params(
+      "INSERT INTO deliveries (id, project_id, kind, job_id, url, message_id, body, status, "
+      "due_at, created_at, updated_at) VALUES ($1::uuid,$2,3,$3,$4,$1::text,$5,'SCHEDULED',"
+      "now(),now(),now())",
+      cb.id, cb.projectId, cb.jobId, cb.url, cb.body);
+}
+
 // Writes one completion; returns false when the lease was taken over (nothing written).
 bool writeCompletion(Connection& conn, pqxx::transaction_base& tx, const delivery::Completion& c) {
   if (c.deferred) {
@@ -145,18 +161,105 @@ bool writeCompletion(Connection& conn, pqxx::transaction_base& tx, const deliver
       a.responseBody ? a.responseBody->c_str() : nullptr, static_cast<long long>(a.durationMs),
       a.error ? a.error->c_str() : nullptr);
   if (r.empty()) return false;
-  if (c.callback) {
-    const auto& cb = *c.callback;
-    tx.exec_params(
-        "INSERT INTO deliveries (id, project_id, kind, job_id, url, message_id, body, status, "
-        "due_at, created_at, updated_at) VALUES ($1::uuid,$2,3,$3,$4,$1::text,$5,'SCHEDULED',"
-        "now(),now(),now())",
-        cb.id, cb.projectId, cb.jobId, cb.url, cb.body);
-  }
+  if (c.callback) insertCallback(tx, *c.callback);
   return true;
 }
 
+// Many completions in one statement: arrays zipped by unnest. `d.id = ANY($1)` keeps the
+// update an index lookup however the planner sizes the unnest.
+const char* kCompleteBatchSql =
+    "WITH c AS (SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::bigint[], "
+    "  $5::text[], $6::int[], $7::bigint[], $8::uuid[], $9::int[], $10::text[], $11::text[], "
+    "  $12::int[], $13::text[]) AS t(id, seq, status, next_at, last_error, code, fired_at, "
+    "  attempt_id, attempt, astatus, abody, duration, aerror)), "
+    "u AS (UPDATE deliveries d SET status = c.status, attempts = d.attempts + 1, "
+    "  due_at = CASE WHEN c.status = 'FAILED' THEN ms_to_ts(c.next_at) ELSE d.due_at END, "
+    "  lease_until = NULL, last_error = c.last_error, last_code = c.code, "
+    "  fired_at = ms_to_ts(c.fired_at), updated_at = now() "
+    "  FROM c WHERE d.id = ANY($1::uuid[]) AND d.id = c.id AND d.lease_seq = c.seq "
+    "  AND d.status = 'FIRING' RETURNING d.id) "
+    "INSERT INTO attempts (id, delivery_id, attempt, status, response_code, response_body, "
+    "fired_at, duration_ms, error) SELECT c.attempt_id, c.id, c.attempt, c.astatus, c.code, "
+    "c.abody, ms_to_ts(c.fired_at), c.duration, c.aerror FROM c JOIN u ON u.id = c.id "
+    "RETURNING delivery_id::text";
+
+// A PostgreSQL array literal, built one element at a time.
+class ArrayLiteral {
+ public:
+  void null() { sep() += "NULL"; }
+  void raw(const std::string& v) { sep() += v; }  // uuids and integers: no quoting needed
+  void text(const std::string& v) {
+    std::string& o = sep();
+    o += '"';
+    for (char ch : v) {
+      if (ch == '"' || ch == '\\') o += '\\';
+      o += ch;
+    }
+    o += '"';
+  }
+  void text(const std::optional<std::string>& v) { v ? text(*v) : null(); }
+  void integer(const std::optional<int64_t>& v) { v ? raw(std::to_string(*v)) : null(); }
+  std::string take() { return (s_.empty() ? "{" : s_) + "}"; }
+
+ private:
+  std::string& sep() {
+    s_ += s_.empty() ? '{' : ',';
+    return s_;
+  }
+  std::string s_;
+};
+
 }  // namespace
+
+Status DeliveryStore::completeBatch(const std::vector<delivery::Completion>& cs,
+                                    std::vector<bool>* ours) {
+  ours->assign(cs.size(), false);
+  enum { kId, kSeq, kStatus, kNext, kErr, kCode, kFired, kAid, kAttempt, kAst, kBody, kDur,
+         kAerr, kCols };
+  ArrayLiteral cols[kCols];
+  bool anyAttempt = false;
+  for (const auto& c : cs) {
+    if (c.deferred) continue;
+    anyAttempt = true;
+    const auto& a = c.attempt;
+    cols[kId].raw(c.deliveryId);
+    cols[kSeq].raw(std::to_string(c.leaseSeq));
+    cols[kStatus].text(std::string(delivery::toString(c.next)));
+    cols[kNext].raw(std::to_string(c.nextAttemptAt));
+    cols[kErr].text(c.lastError);
+    cols[kCode].integer(a.responseCode);
+    cols[kFired].raw(std::to_string(a.firedAt));
+    cols[kAid].raw(a.id);
+    cols[kAttempt].raw(std::to_string(a.attempt));
+    cols[kAst].text(std::string(a.success ? "SUCCESS" : "FAILED"));
+    cols[kBody].text(a.responseBody);
+    cols[kDur].raw(std::to_string(a.durationMs));
+    cols[kAerr].text(a.error);
+  }
+  return db_.run([&](Connection& conn) {
+    ours->assign(cs.size(), false);
+    pqxx::work tx(conn);
+    std::unordered_set<std::string> written;
+    if (anyAttempt) {
+      conn.prepared("delivery_complete_batch", kCompleteBatchSql);
+      std::string v[kCols];
+      for (int i = 0; i < kCols; ++i) v[i] = cols[i].take();
+      auto r = tx.exec_prepared("delivery_complete_batch", v[0], v[1], v[2], v[3], v[4], v[5],
+                                v[6], v[7], v[8], v[9], v[10], v[11], v[12]);
+      for (const auto& row : r) written.insert(row[0].c_str());
+    }
+    for (size_t i = 0; i < cs.size(); ++i) {
+      const auto& c = cs[i];
+      if (c.deferred) {
+        (*ours)[i] = writeCompletion(conn, tx, c);
+      } else if (written.count(c.deliveryId) > 0) {
+        (*ours)[i] = true;
+        if (c.callback) insertCallback(tx, *c.callback);
+      }
+    }
+    tx.commit();
+  });
+}
 
 Status DeliveryStore::complete(const delivery::Completion& c) {
   bool ours = true;
@@ -185,15 +288,25 @@ Status DeliveryStore::release(const std::vector<std::pair<std::string, int64_t>>
 Status DeliveryStore::renew(const std::vector<std::pair<std::string, int64_t>>& items,
                             TimeMs now, int64_t leaseMs) {
   if (items.empty()) return Status::ok();
+  // One statement. Rows another transaction holds (an outcome being committed) are skipped,
+  // not waited for: waiting could deadlock with a batch locking them in another order, and
+  // such a row is leaving FIRING anyway.
+  ArrayLiteral ids, seqs;
+  for (const auto& [id, seq] : items) {
+    ids.raw(id);
+    seqs.raw(std::to_string(seq));
+  }
   return db_.run([&](Connection& conn) {
     pqxx::work tx(conn);
     tx.exec("SET LOCAL synchronous_commit = off");  // a lost renewal only shortens a lease
-    for (const auto& [id, seq] : items) {
-      tx.exec_params(
-          "UPDATE deliveries SET lease_until = ms_to_ts($3) "
-          "WHERE id = $1 AND lease_seq = $2 AND status = 'FIRING'",
-          id, static_cast<long long>(seq), static_cast<long long>(now + leaseMs));
-    }
+    tx.exec_params(
+        "WITH r AS (SELECT d.id FROM deliveries d "
+        "  JOIN unnest($1::uuid[], $2::bigint[]) AS t(id, seq) ON d.id = t.id "
+        "  WHERE d.id = ANY($1::uuid[]) AND d.lease_seq = t.seq AND d.status = 'FIRING' "
+        "  FOR UPDATE OF d SKIP LOCKED) "
+        "UPDATE deliveries SET lease_until = ms_to_ts($3) "
+        "WHERE id = ANY(ARRAY(SELECT id FROM r))",
+        ids.take(), seqs.take(), static_cast<long long>(now + leaseMs));
     tx.commit();
   });
 }

@@ -29,6 +29,10 @@ class DeliveryStore {
   // Records one attempt and moves the delivery on, if our lease still holds (else the
   // work belongs to someone else and nothing is written: returns kConflict).
   Status complete(const delivery::Completion& c);
+  // Records many completions in one transaction (one WAL flush): attempts and delivery rows
+  // in one statement each, whatever the count. `ours[i]` tells whether completion i still
+  // held its lease (false: nothing of it was written). All or nothing on error.
+  Status completeBatch(const std::vector<delivery::Completion>& cs, std::vector<bool>* ours);
   // Hands claimed work back (shutdown): FIRING → SCHEDULED/FAILED, due now.
   Status release(const std::vector<std::pair<std::string, int64_t>>& idsAndSeqs);
   // Extends the leases we still hold (fenced by lease_seq) to `now + leaseMs`, so an attempt

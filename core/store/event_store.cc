@@ -20,6 +20,11 @@ std::string pairsJson(const route::Headers& h) {
 
 const char* nullable(const std::optional<std::string>& s) { return s ? s->c_str() : nullptr; }
 
+// A delivery handed to this node's engine at creation is stored leased (FIRING).
+const char* storedState(const route::PlannedDelivery& d) {
+  return d.leaseUntil ? "FIRING" : delivery::toString(d.state);
+}
+
 // Inserts the planned deliveries and skips of event `e` in one statement each. `now` is the SQL
 // for the deliveries' creation (and due) time: the event's arrival on ingest, the present on a
 // replay.
@@ -28,8 +33,8 @@ void insertPlan(pqxx::transaction_base& tx, const route::IncomingEvent& e,
   if (!plan.deliveries.empty()) {
     std::string sql =
         "INSERT INTO deliveries (id, project_id, kind, event_id, destination, url, message_id, "
-        "body, status, due_at, event_type, headers, source, last_error, created_at, updated_at) "
-        "VALUES ";
+        "body, status, due_at, event_type, headers, source, last_error, created_at, updated_at, "
+        "lease_until, lease_seq) VALUES ";
     bool first = true;
     for (const auto& d : plan.deliveries) {
       if (!first) sql += ',';
@@ -37,10 +42,11 @@ void insertPlan(pqxx::transaction_base& tx, const route::IncomingEvent& e,
       sql += '(' + tx.quote(d.id) + "::uuid," + tx.quote(e.projectId) + "::uuid,2," +
              tx.quote(e.id) + "::uuid," + tx.quote(d.destination) + ',' + tx.quote(d.url) + ',' +
              tx.quote(d.messageId.value_or(e.id)) + ',' + (d.body ? tx.quote(*d.body) : "NULL") + ',' +
-             tx.quote(delivery::toString(d.state)) + ',' + now + ',' + tx.quote(d.eventType) +
+             tx.quote(storedState(d)) + ',' + now + ',' + tx.quote(d.eventType) +
              ',' + (d.headersOut.empty() ? "NULL" : tx.quote(pairsJson(d.headersOut))) + ',' +
              tx.quote(e.source) + ',' + (d.error ? tx.quote(*d.error) : "NULL") + ',' + now +
-             ',' + now + ')';
+             ',' + now + ',' +
+             (d.leaseUntil ? "ms_to_ts(" + std::to_string(*d.leaseUntil) + "),1" : "NULL,0") + ')';
     }
     tx.exec(sql);
   }
@@ -50,9 +56,10 @@ void insertPlan(pqxx::transaction_base& tx, const route::IncomingEvent& e,
   }
 }
 
+// Whether the plan leaves work for a scheduler to claim (anything scheduled, not leased).
 bool hasScheduled(const route::RoutePlan& plan) {
   for (const auto& d : plan.deliveries) {
-    if (d.state == delivery::State::kScheduled) return true;
+    if (d.state == delivery::State::kScheduled && !d.leaseUntil) return true;
   }
   return false;
 }
@@ -68,9 +75,11 @@ const char* kInsertEvent = DISPATCH_EVENT_INSERT;
 const char* kInsertEventWithOneDelivery =
     "WITH ev AS (" DISPATCH_EVENT_INSERT ") "
     "INSERT INTO deliveries (id, project_id, kind, event_id, destination, url, message_id, body, "
-    "status, due_at, event_type, headers, source, last_error, created_at, updated_at) "
+    "status, due_at, event_type, headers, source, last_error, created_at, updated_at, "
+    "lease_until, lease_seq) "
     "SELECT $11, $2, 2, ev.id, $12, $13, $19, $14, $15, ms_to_ts($10), $16, $17, $3, $18, "
-    "ms_to_ts($10), ms_to_ts($10) FROM ev RETURNING event_id";
+    "ms_to_ts($10), ms_to_ts($10), ms_to_ts($20::bigint), "
+    "CASE WHEN $20::bigint IS NULL THEN 0 ELSE 1 END FROM ev RETURNING event_id";
 
 const char* kDeliveryColumns =
     "d.id, d.project_id, d.event_id, COALESCE(d.destination, ''), d.status, d.attempts, "
@@ -111,9 +120,10 @@ Result<IngestOutcome> EventStore::ingest(const route::IncomingEvent& e,
           "event_insert_one", e.id, e.projectId, e.source, e.eventType, pairsJson(e.headers),
           pairsJson(e.query), pqxx::binarystring(e.body), nullable(e.contentType),
           nullable(e.idempotencyKey), static_cast<long long>(e.receivedAt), d.id, d.destination,
-          d.url, nullable(d.body), delivery::toString(d.state), d.eventType,
+          d.url, nullable(d.body), storedState(d), d.eventType,
           d.headersOut.empty() ? nullptr : pairsJson(d.headersOut).c_str(), nullable(d.error),
-          d.messageId.value_or(e.id));
+          d.messageId.value_or(e.id),
+          d.leaseUntil ? std::to_string(*d.leaseUntil).c_str() : nullptr);
     } else {
       c.prepared("event_insert", kInsertEvent);
       r = tx.exec_prepared("event_insert", e.id, e.projectId, e.source, e.eventType,
@@ -132,6 +142,34 @@ Result<IngestOutcome> EventStore::ingest(const route::IncomingEvent& e,
     if (hasScheduled(plan)) b.notifyDue(e.receivedAt);
   });
   if (!st) return st;
+  return out;
+}
+
+std::vector<delivery::Claimed> EventStore::leasedClaims(const route::IncomingEvent& e,
+                                                        const route::RoutePlan& plan) {
+  // The same fields a claim reads back from the store (delivery_store.cc).
+  std::vector<delivery::Claimed> out;
+  for (const auto& d : plan.deliveries) {
+    if (!d.leaseUntil) continue;
+    delivery::Claimed c;
+    c.id = d.id;
+    c.projectId = e.projectId;
+    c.kind = delivery::Kind::kEvent;
+    c.eventId = e.id;
+    c.destination = d.destination;
+    c.url = d.url;
+    c.messageId = d.messageId.value_or(e.id);
+    c.body = d.body;
+    c.attemptsBefore = 0;
+    c.leaseSeq = 1;
+    c.dueAt = e.receivedAt;
+    c.eventType = d.eventType;
+    if (!d.headersOut.empty()) c.headersJson = pairsJson(d.headersOut);
+    c.source = e.source;
+    if (!d.body) c.eventBody = e.body;
+    c.eventContentType = e.contentType;
+    out.push_back(std::move(c));
+  }
   return out;
 }
 

@@ -57,6 +57,10 @@ class EventStore {
   // committer is set). With an idempotency key already seen for the source: nothing is
   // written and the first event's id is returned.
   Result<IngestOutcome> ingest(const route::IncomingEvent& e, const route::RoutePlan& plan);
+  // What a worker needs for each delivery of `plan` stored leased (PlannedDelivery::leaseUntil),
+  // as a claim would have read it back.
+  static std::vector<delivery::Claimed> leasedClaims(const route::IncomingEvent& e,
+                                                     const route::RoutePlan& plan);
   // The id of the source's event with this idempotency value, if any.
   Result<std::optional<std::string>> findByIdempotencyKey(const std::string& source,
                                                           const std::string& key);

@@ -14,6 +14,7 @@ GroupCommitter::GroupCommitter(Db& db, int writers, int maxBatch)
   for (int i = 0; i < (writers < 1 ? 1 : writers); ++i) {
     threads_.emplace_back([this] { writerLoop(); });
   }
+  notifier_ = std::thread([this] { notifierLoop(); });
 }
 
 GroupCommitter::~GroupCommitter() {
@@ -23,7 +24,39 @@ GroupCommitter::~GroupCommitter() {
     cv_.notify_all();
   }
   for (auto& t : threads_) t.join();
-  // Nothing can be left: writers drain the queue before they exit.
+  // Nothing can be left: writers drain the queue before they exit. Then the last wake-up.
+  {
+    std::lock_guard<std::mutex> g(notifyMu_);
+    notifierStopping_ = true;
+    notifyCv_.notify_all();
+  }
+  notifier_.join();
+}
+
+void GroupCommitter::postDue(TimeMs due) {
+  std::lock_guard<std::mutex> g(notifyMu_);
+  pendingDue_ = pendingDue_ ? std::min(*pendingDue_, due) : due;
+  notifyCv_.notify_one();
+}
+
+void GroupCommitter::notifierLoop() {
+  while (true) {
+    TimeMs due;
+    {
+      std::unique_lock<std::mutex> lock(notifyMu_);
+      notifyCv_.wait(lock, [&] { return notifierStopping_ || pendingDue_.has_value(); });
+      if (!pendingDue_) return;  // stopping, nothing left to announce
+      due = *pendingDue_;
+      pendingDue_.reset();
+    }
+    // Autocommit, no write: the notifying transaction holds the NOTIFY lock only briefly.
+    // While this one is in flight, later posts coalesce into the next.
+    Status st = db_.run([&](Connection& c) {
+      pqxx::nontransaction tx(c);
+      tx.exec_params("SELECT pg_notify('dispatch_due', $1)", std::to_string(due));
+    });
+    if (!st) log::warn("due notification failed", {{"error", st.message()}});
+  }
 }
 
 Status GroupCommitter::submit(std::function<void(BatchTx&)> work) {
@@ -59,13 +92,20 @@ void GroupCommitter::writerLoop() {
 
 namespace {
 
-// Runs items in one transaction; throws on any failure.
-void runTogether(Connection& c, const std::vector<const std::function<void(BatchTx&)>*>& works) {
+// Runs items in one transaction; throws on any failure. The wake-up the items asked for is
+// sent inside the transaction when `notifyInTx` (a lone writer, e.g. the CLI, which may exit
+// right after), else returned for the notifier thread.
+std::optional<TimeMs> runTogether(Connection& c,
+                                  const std::vector<const std::function<void(BatchTx&)>*>& works,
+                                  bool notifyInTx) {
   pqxx::work tx(c);
   BatchTx btx(c, tx);
   for (auto* w : works) (*w)(btx);
-  if (btx.due()) tx.exec_params("SELECT pg_notify('dispatch_due', $1)", std::to_string(*btx.due()));
+  if (notifyInTx && btx.due()) {
+    tx.exec_params("SELECT pg_notify('dispatch_due', $1)", std::to_string(*btx.due()));
+  }
   tx.commit();
+  return notifyInTx ? std::nullopt : btx.due();
 }
 
 }  // namespace
@@ -74,7 +114,7 @@ Status runWrite(Db& db, GroupCommitter* committer, const std::function<void(Batc
   if (committer != nullptr) return committer->submit(work);
   return db.run([&](Connection& c) {
     std::vector<const std::function<void(BatchTx&)>*> one{&work};
-    runTogether(c, one);
+    runTogether(c, one, true);
   });
 }
 
@@ -83,7 +123,9 @@ void GroupCommitter::commitBatch(std::vector<Item*>& batch) {
   works.reserve(batch.size());
   for (Item* it : batch) works.push_back(&it->work);
   auto t0 = std::chrono::steady_clock::now();
-  Status st = db_.run([&](Connection& c) { runTogether(c, works); });
+  std::optional<TimeMs> due;
+  Status st = db_.run([&](Connection& c) { due = runTogether(c, works, false); });
+  if (st.isOk() && due) postDue(*due);
   metrics::global().storeCommitLatency.observeMs(
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
           .count());
@@ -94,7 +136,10 @@ void GroupCommitter::commitBatch(std::vector<Item*>& batch) {
   // One item spoiled the batch: give every item its own transaction and its own answer.
   for (Item* it : batch) {
     std::vector<const std::function<void(BatchTx&)>*> one{&it->work};
-    it->done.set_value(db_.run([&](Connection& c) { runTogether(c, one); }));
+    std::optional<TimeMs> oneDue;
+    Status oneSt = db_.run([&](Connection& c) { oneDue = runTogether(c, one, false); });
+    if (oneSt.isOk() && oneDue) postDue(*oneDue);
+    it->done.set_value(oneSt);
   }
 }
 

@@ -3,6 +3,12 @@
 // whatever is queued when a writer becomes free: no fixed linger, so a lone request is not
 // delayed and a busy server commits large batches. Durable: callers return only after the
 // commit, with its Status.
+//
+// Wake-ups for other nodes (NOTIFY dispatch_due) are sent after the commit from a notifier
+// thread of their own, coalesced: PostgreSQL serialises the commits of every transaction
+// that notifies (a database-wide lock held through the WAL flush), so notifying inside the
+// batch would let only one writer's fsync run at a time. A wake-up lost in a crash between
+// commit and NOTIFY only waits for the other nodes' safety poll.
 #pragma once
 
 #include <condition_variable>
@@ -42,6 +48,8 @@ class GroupCommitter {
   };
   void writerLoop();
   void commitBatch(std::vector<Item*>& batch);
+  void notifierLoop();
+  void postDue(TimeMs due);
 
   Db& db_;
   int maxBatch_;
@@ -50,6 +58,12 @@ class GroupCommitter {
   std::deque<Item*> queue_;
   bool stopping_ = false;
   std::vector<std::thread> threads_;
+
+  std::mutex notifyMu_;
+  std::condition_variable notifyCv_;
+  std::optional<TimeMs> pendingDue_;  // earliest due time not yet announced
+  bool notifierStopping_ = false;
+  std::thread notifier_;
 };
 
 }  // namespace dispatch::store
