@@ -51,8 +51,8 @@ jobs_graphile_lateness() {
   wait "$recv" || rc=$?
   bench_untrack_kill "$recv"
   # The worker stops by itself once it ran N jobs (it prints its counts then).
-  local i
-  for i in $(seq 150); do kill -0 "$gw" 2>/dev/null || break; sleep 0.1; done
+  local _
+  for _ in $(seq 150); do kill -0 "$gw" 2>/dev/null || break; sleep 0.1; done
   bench_untrack_kill "$gw"
   sed 's/^/graphile: /' "$gwout" "$out"
   [ "$rc" -eq 0 ] || echo "graphile: receiver exited $rc (lost jobs or an error)"
@@ -70,6 +70,7 @@ scenario_jobs_burst() {
   bench_result "$SCENARIO" lost "$(jobs_kv "$out" lost)" jobs '<=' 0
   bench_result "$SCENARIO" duplicates "$(jobs_kv "$out" duplicates)" jobs '<=' 0
   bench_result "$SCENARIO" creates_per_s "$(jobs_kv "$out" creates_per_s)" jobs/s
+  bench_result "$SCENARIO" dispatch_rss "$((JOBS_RSS_KB / 1024))" MiB
   bench_result "$SCENARIO" created_before_due "$(jobs_kv "$out" created_ms_before_first_due)" ms '>=' 0
   bench_result "$SCENARIO" graphile_lateness_p50 "$(jobs_kv "$gout" lateness_p50_ms)" ms
   bench_result "$SCENARIO" graphile_lateness_p99 "$(jobs_kv "$gout" lateness_p99_ms)" ms

@@ -12,7 +12,9 @@ GW_SRC=$ROOT/tests/bench/peers/graphile
 GW_DIR=$OUT/peers/graphile
 
 gw_install() {
-  command -v node >/dev/null && command -v npm >/dev/null || "$ROOT/scripts/bootstrap" nodejs npm
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    "$ROOT/scripts/bootstrap" nodejs npm
+  fi
   mkdir -p "$GW_DIR"
   cp "$GW_SRC/package.json" "$GW_SRC/run.js" "$GW_DIR/"
   local want have
