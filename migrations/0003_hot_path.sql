@@ -21,3 +21,13 @@ ALTER TABLE deliveries SET (autovacuum_vacuum_scale_factor = 0.02,
 -- all-projects ordering, at the price of one more index insert per event and per job.
 DROP INDEX events_received;
 DROP INDEX jobs_created;
+
+-- Every update of a delivery that moves it through the state machine is a non-HOT update
+-- (status and lease_until are indexed), so each index of the table gets a new entry on
+-- every claim and every completion. Keep only what a query uses:
+-- job_id is read only through the row itself (a job's delivery has the job's id), never
+-- searched; the per-project listing is of event deliveries only.
+DROP INDEX deliveries_job;
+DROP INDEX deliveries_project_created;
+CREATE INDEX deliveries_event_project_created ON deliveries (project_id, created_at DESC)
+  WHERE kind = 2;

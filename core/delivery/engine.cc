@@ -44,7 +44,10 @@ void Engine::refillHeap(TimeMs now) {
 int Engine::capacityLocked() const {
   // Outcomes piling up uncommitted (a slow or absent store): claim nothing more for now.
   if (static_cast<int>(done_.size()) + committing_ > 4 * opts_.workers) return 0;
-  return opts_.workers - busy_ - reserved_ - static_cast<int>(queue_.size());
+  // Claims run ahead of the workers by up to one batch, so a worker that finishes finds the
+  // next delivery queued instead of waiting for a claim round trip (leases of queued work are
+  // renewed like those of running work).
+  return opts_.workers + opts_.claimBatch - busy_ - reserved_ - static_cast<int>(queue_.size());
 }
 
 int Engine::reserve(int n) {
