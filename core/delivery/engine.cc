@@ -164,22 +164,75 @@ void Engine::renewLoop() {
   }
 }
 
+std::string receiverKey(const std::string& url) {
+  size_t scheme = url.find("://");
+  size_t start = scheme == std::string::npos ? 0 : scheme + 3;
+  size_t end = url.find_first_of("/?#", start);
+  return url.substr(0, end);
+}
+
+namespace {
+int64_t steadyMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
+
+int64_t Engine::congestionDeferMs(const std::string& key, int64_t now) const {
+  auto it = receiverStarts_.find(key);
+  if (it == receiverStarts_.end()) return 0;
+  int cap = opts_.congestedInFlight > 0 ? opts_.congestedInFlight : std::max(1, opts_.workers / 8);
+  if (static_cast<int>(it->second.size()) < cap) return 0;
+  int64_t oldestAge = now - *it->second.begin();
+  auto lat = receiverLatency_.find(key);
+  bool slow = lat != receiverLatency_.end() && lat->second >= opts_.slowReceiverMs;
+  if (oldestAge < opts_.congestedAfterMs && !slow) return 0;
+  // Come back about when a slot may be free: the age of the oldest attempt, 1-30 s.
+  return std::clamp<int64_t>(oldestAge, 1'000, 30'000);
+}
+
 void Engine::workerLoop() {
   while (true) {
     Claimed d;
+    std::string key;
+    int64_t started;
     {
       std::unique_lock<std::mutex> lock(mu_);
       workCv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (stopping_) return;
       d = std::move(queue_.front());
       queue_.pop_front();
-      ++busy_;
       inFlight_[d.id] = d.leaseSeq;
+      key = receiverKey(d.url);
+      started = steadyMs();
+      if (int64_t defer = congestionDeferMs(key, started); defer > 0) {
+        // No attempt: the delivery goes back to the store, due later.
+        Completion c;
+        c.deliveryId = d.id;
+        c.leaseSeq = d.leaseSeq;
+        c.deferred = true;
+        c.nextAttemptAt = clock_.nowMs() + defer;
+        done_.push_back(std::move(c));
+        doneCv_.notify_one();
+        continue;
+      }
+      ++busy_;
+      receiverStarts_[key].insert(started);
     }
     Completion c = runner_.run(d);
     {
       std::lock_guard<std::mutex> g(mu_);
       --busy_;
+      if (receiverLatency_.size() > 10'000) receiverLatency_.clear();  // bounded memory
+      auto [lat, fresh] = receiverLatency_.try_emplace(key, 0.0);
+      double took = static_cast<double>(steadyMs() - started);
+      lat->second = fresh ? took : 0.8 * lat->second + 0.2 * took;
+      auto rs = receiverStarts_.find(key);
+      if (rs != receiverStarts_.end()) {
+        rs->second.erase(rs->second.find(started));
+        if (rs->second.empty()) receiverStarts_.erase(rs);
+      }
       done_.push_back(std::move(c));
       doneCv_.notify_one();
       if (backlog_) schedCv_.notify_one();

@@ -11,6 +11,8 @@
 #include <memory>
 #include <mutex>
 #include <queue>
+#include <set>
+#include <string>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -29,7 +31,18 @@ struct EngineOptions {
   int64_t horizonMs = 60'000;  // due times kept in memory ahead. Default: 60s
   int completionWriters = 2;   // threads committing attempt outcomes in batches. Default: 2
   int completionBatch = 1024;  // outcomes per transaction at most. Default: 1024
+  // A receiver (scheme://host:port) is congested when this many attempts to it are in
+  // flight and either the oldest has run longer than congestedAfterMs or its recent attempts
+  // took longer than slowReceiverMs on average: its further deliveries are deferred (no
+  // attempt) instead of taking more workers, so a slow receiver cannot starve the others.
+  // A fast receiver can still use every worker. 0 = workers / 8 (at least 1). Default: 0
+  int congestedInFlight = 0;
+  int64_t congestedAfterMs = 200;  // Default: 200ms
+  int64_t slowReceiverMs = 1'000;  // Default: 1s
 };
+
+// The receiver a delivery goes to, for congestion accounting: "scheme://host:port" of `url`.
+std::string receiverKey(const std::string& url);
 
 class Engine : public Handoff {
  public:
@@ -65,6 +78,8 @@ class Engine : public Handoff {
   // completion i lost its lease. False if the batch could not be written at all.
   bool commitCompletions(const std::vector<Completion>& batch, std::vector<bool>* ours);
   void afterCommit(const Completion& c);
+  // With mu_ held: when `key` is congested, how long to defer a delivery to it; else 0.
+  int64_t congestionDeferMs(const std::string& key, int64_t nowSteadyMs) const;
 
   store::Db& db_;
   store::DeliveryStore store_;
@@ -83,6 +98,10 @@ class Engine : public Handoff {
   std::unordered_map<std::string, int64_t> inFlight_;
   int busy_ = 0;  // attempts running
   int reserved_ = 0;  // room promised to handOver() callers
+  // Start times (steady ms) of the attempts in flight, per receiver.
+  std::unordered_map<std::string, std::multiset<int64_t>> receiverStarts_;
+  // Moving average of attempt durations (ms) per receiver.
+  std::unordered_map<std::string, double> receiverLatency_;
   // Outcomes waiting for their commit. Workers hand them over and take the next delivery at
   // once, so an fsync's latency does not bound the delivery rate; claims pause while too
   // many wait.

@@ -603,6 +603,51 @@ TEST_F(EngineTest, FiftyJobsFireAtTheirMillisecondNeverEarly) {
   EXPECT_EQ(recv.count(), static_cast<size_t>(kJobs));
 }
 
+TEST_F(EngineTest, SlowReceiverDoesNotTakeEveryWorker) {
+  // 16 workers: a receiver is congested at 2 attempts in flight (workers / 8) once the
+  // oldest has run 200 ms. 20 jobs to a receiver that answers after 4 s, one every 100 ms,
+  // then 10 jobs to a fast one: without the limit every worker would be stuck on the slow
+  // receiver when the fast jobs fall due, and they would be seconds late.
+  auto slowGate = std::make_shared<Gate>();
+  Receiver slow([slowGate](int, const ReceivedRequest&) {
+    slowGate->wait(4000);
+    return ScriptedResponse{};
+  });
+  OpenOnExit openSlow{slowGate};
+  Receiver fast;
+  DispatchOptions o;
+  o.jobsTimeout = "10s";
+  o.deliveryYaml = deliveryYaml("", true, "10s");
+  DispatchProcess d(db, o);
+  ASSERT_TRUE(d.start()) << d.log();
+  std::string key = d.createKey("alpha");
+  const TimeMs base = nowMs() + 1500;
+  std::vector<std::string> slowIds;
+  for (int i = 0; i < 20; ++i) {
+    std::string why;
+    std::string id = createJob(d, key, slow.url(), formatIsoUtc(base + i * 100), &why);
+    ASSERT_FALSE(id.empty()) << why;
+    slowIds.push_back(id);
+  }
+  const TimeMs fastAt = base + 2000;
+  for (int i = 0; i < 10; ++i) {
+    std::string why;
+    ASSERT_FALSE(createJob(d, key, fast.url(), formatIsoUtc(fastAt), &why).empty()) << why;
+  }
+  ASSERT_LT(nowMs(), base) << "creating the jobs took too long for the test's premise";
+  ASSERT_TRUE(fast.waitFor(10, 8000)) << fast.count() << "\n" << d.log();
+  for (const auto& r : fast.requests()) EXPECT_LT(r.receivedAt - fastAt, 1500);
+  // The slow receiver never had more than a few attempts at once; the rest were deferred,
+  // not lost: every slow job is still open or delivered.
+  EXPECT_LE(slow.count(), 8u);
+  slowGate->open();
+  std::string ids;
+  for (const auto& id : slowIds) ids += (ids.empty() ? "'" : ",'") + id + "'";
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM deliveries WHERE id IN (" + ids +
+                      ") AND status IN ('SCHEDULED', 'FIRING', 'SUCCESS')"),
+            "20");
+}
+
 TEST_F(EngineTest, JobCreatedByCliIsFiredByRunningServerAtItsTime) {
   constexpr int kJobs = 5;
   Receiver recv;
