@@ -3,6 +3,7 @@
 
 #include <unordered_set>
 
+#include "core/store/array_literal.h"
 #include "core/store/connection.h"
 #include "core/store/group_commit_tx.h"
 
@@ -182,32 +183,6 @@ const char* kCompleteBatchSql =
     "fired_at, duration_ms, error) SELECT c.attempt_id, c.id, c.attempt, c.astatus, c.code, "
     "c.abody, ms_to_ts(c.fired_at), c.duration, c.aerror FROM c JOIN u ON u.id = c.id "
     "RETURNING delivery_id::text";
-
-// A PostgreSQL array literal, built one element at a time.
-class ArrayLiteral {
- public:
-  void null() { sep() += "NULL"; }
-  void raw(const std::string& v) { sep() += v; }  // uuids and integers: no quoting needed
-  void text(const std::string& v) {
-    std::string& o = sep();
-    o += '"';
-    for (char ch : v) {
-      if (ch == '"' || ch == '\\') o += '\\';
-      o += ch;
-    }
-    o += '"';
-  }
-  void text(const std::optional<std::string>& v) { v ? text(*v) : null(); }
-  void integer(const std::optional<int64_t>& v) { v ? raw(std::to_string(*v)) : null(); }
-  std::string take() { return (s_.empty() ? "{" : s_) + "}"; }
-
- private:
-  std::string& sep() {
-    s_ += s_.empty() ? '{' : ',';
-    return s_;
-  }
-  std::string s_;
-};
 
 }  // namespace
 

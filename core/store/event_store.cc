@@ -1,6 +1,10 @@
 // Event rows, their deliveries and skips.
 #include "core/store/event_store.h"
 
+#include <stdexcept>
+#include <unordered_set>
+
+#include "core/store/array_literal.h"
 #include "core/store/connection.h"
 #include "core/store/group_commit_tx.h"
 #include "core/store/row_mapping.h"
@@ -64,22 +68,107 @@ bool hasScheduled(const route::RoutePlan& plan) {
   return false;
 }
 
-#define DISPATCH_EVENT_INSERT                                                               \
-  "INSERT INTO events (id, project_id, source, event_type, headers, query, body, content_type, " \
-  "idempotency_key, received_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,ms_to_ts($10)) "          \
-  "ON CONFLICT (source, idempotency_key) DO NOTHING RETURNING id"
+// Events, their deliveries and skips of a whole batch in one statement: one array per column
+// (unnest), events inserted unless their idempotency value is taken, and only the deliveries
+// and skips of the events inserted. Returns the ids of the events inserted.
+const char* kInsertEventsBulk =
+    "WITH e AS (SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], "
+    "  $6::text[], $7::bytea[], $8::text[], $9::text[], $10::bigint[]) AS t(id, project_id, "
+    "  source, event_type, headers, query, body, content_type, idempotency_key, received_ms)), "
+    "ev AS (INSERT INTO events (id, project_id, source, event_type, headers, query, body, "
+    "  content_type, idempotency_key, received_at) SELECT id, project_id, source, event_type, "
+    "  headers, query, body, content_type, idempotency_key, ms_to_ts(received_ms) FROM e "
+    "  ON CONFLICT (source, idempotency_key) DO NOTHING RETURNING id), "
+    "d AS (SELECT * FROM unnest($11::uuid[], $12::uuid[], $13::text[], $14::text[], $15::text[], "
+    "  $16::text[], $17::text[], $18::text[], $19::text[], $20::text[], $21::bigint[], "
+    "  $22::bigint[]) AS t(id, event_id, destination, url, message_id, body, status, event_type, "
+    "  headers, last_error, lease_ms, created_ms)), "
+    "ins AS (INSERT INTO deliveries (id, project_id, kind, event_id, destination, url, "
+    "  message_id, body, status, due_at, event_type, headers, source, last_error, created_at, "
+    "  updated_at, lease_until, lease_seq) SELECT d.id, e.project_id, 2, d.event_id, "
+    "  d.destination, d.url, d.message_id, d.body, d.status, ms_to_ts(d.created_ms), "
+    "  d.event_type, d.headers, e.source, d.last_error, ms_to_ts(d.created_ms), "
+    "  ms_to_ts(d.created_ms), ms_to_ts(d.lease_ms), "
+    "  CASE WHEN d.lease_ms IS NULL THEN 0 ELSE 1 END "
+    "  FROM d JOIN ev ON ev.id = d.event_id JOIN e ON e.id = d.event_id), "
+    "sk AS (INSERT INTO event_skips (event_id, destination, reason) SELECT s.event_id, "
+    "  s.destination, s.reason FROM unnest($23::uuid[], $24::text[], $25::text[]) "
+    "  AS s(event_id, destination, reason) JOIN ev ON ev.id = s.event_id) "
+    "SELECT id::text FROM ev";
 
-const char* kInsertEvent = DISPATCH_EVENT_INSERT;
+// The events a group-commit batch ingests, written together when the batch is flushed.
+class EventBulk : public BatchTx::Deferred {
+ public:
+  void add(const route::IncomingEvent& e, const route::RoutePlan& plan, IngestOutcome* out) {
+    *out = IngestOutcome{e.id, false};
+    items_.push_back({&e, out});
+    ev_[0].raw(e.id);
+    ev_[1].raw(e.projectId);
+    ev_[2].text(e.source);
+    ev_[3].text(e.eventType);
+    ev_[4].text(pairsJson(e.headers));
+    ev_[5].text(pairsJson(e.query));
+    ev_[6].bytes(e.body);
+    ev_[7].text(e.contentType);
+    ev_[8].text(e.idempotencyKey);
+    ev_[9].raw(std::to_string(e.receivedAt));
+    for (const auto& d : plan.deliveries) {
+      dl_[0].raw(d.id);
+      dl_[1].raw(e.id);
+      dl_[2].text(d.destination);
+      dl_[3].text(d.url);
+      dl_[4].text(d.messageId.value_or(e.id));
+      dl_[5].text(d.body);
+      dl_[6].text(std::string(storedState(d)));
+      dl_[7].text(d.eventType);
+      if (d.headersOut.empty()) {
+        dl_[8].null();
+      } else {
+        dl_[8].text(pairsJson(d.headersOut));
+      }
+      dl_[9].text(d.error);
+      dl_[10].integer(d.leaseUntil ? std::optional<int64_t>(*d.leaseUntil) : std::nullopt);
+      dl_[11].raw(std::to_string(e.receivedAt));
+    }
+    for (const auto& s : plan.skips) {
+      sk_[0].raw(e.id);
+      sk_[1].text(s.destination);
+      sk_[2].text(s.reason);
+    }
+  }
 
-// The event and its only delivery in one statement; no row back means a duplicate.
-const char* kInsertEventWithOneDelivery =
-    "WITH ev AS (" DISPATCH_EVENT_INSERT ") "
-    "INSERT INTO deliveries (id, project_id, kind, event_id, destination, url, message_id, body, "
-    "status, due_at, event_type, headers, source, last_error, created_at, updated_at, "
-    "lease_until, lease_seq) "
-    "SELECT $11, $2, 2, ev.id, $12, $13, $19, $14, $15, ms_to_ts($10), $16, $17, $3, $18, "
-    "ms_to_ts($10), ms_to_ts($10), ms_to_ts($20::bigint), "
-    "CASE WHEN $20::bigint IS NULL THEN 0 ELSE 1 END FROM ev RETURNING event_id";
+  void flush(BatchTx& b) override {
+    if (items_.empty()) return;
+    b.conn().prepared("events_insert_bulk", kInsertEventsBulk);
+    std::string p[25];
+    for (int i = 0; i < 10; ++i) p[i] = ev_[i].take();
+    for (int i = 0; i < 12; ++i) p[10 + i] = dl_[i].take();
+    for (int i = 0; i < 3; ++i) p[22 + i] = sk_[i].take();
+    auto r = b.tx().exec_prepared("events_insert_bulk", p[0], p[1], p[2], p[3], p[4], p[5], p[6],
+                                  p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14], p[15],
+                                  p[16], p[17], p[18], p[19], p[20], p[21], p[22], p[23], p[24]);
+    std::unordered_set<std::string> inserted;
+    for (const auto& row : r) inserted.insert(row[0].c_str());
+    for (auto& [e, out] : items_) {
+      if (inserted.count(e->id) > 0) continue;
+      // Not inserted: its idempotency value was taken (by an earlier event, or by one before
+      // it in this batch). Answer with the first event's id.
+      if (!e->idempotencyKey) throw std::runtime_error("event not inserted");
+      b.conn().prepared("event_by_idem",
+                        "SELECT id FROM events WHERE source = $1 AND idempotency_key = $2");
+      auto ex = b.tx().exec_prepared("event_by_idem", e->source, *e->idempotencyKey);
+      if (ex.empty()) throw std::runtime_error("event not inserted");
+      *out = IngestOutcome{ex[0][0].c_str(), true};
+    }
+    items_.clear();
+  }
+
+ private:
+  std::vector<std::pair<const route::IncomingEvent*, IngestOutcome*>> items_;
+  ArrayLiteral ev_[10];
+  ArrayLiteral dl_[12];
+  ArrayLiteral sk_[3];
+};
 
 const char* kDeliveryColumns =
     "d.id, d.project_id, d.event_id, COALESCE(d.destination, ''), d.status, d.attempts, "
@@ -107,38 +196,8 @@ Result<IngestOutcome> EventStore::ingest(const route::IncomingEvent& e,
                                          const route::RoutePlan& plan) {
   IngestOutcome out;
   Status st = runWrite(db_, committer_, [&](BatchTx& b) {
-    Connection& c = b.conn();
-    pqxx::transaction_base& tx = b.tx();
-    out = IngestOutcome{e.id, false};
-    // The common shape — one delivery, nothing skipped — is one prepared round trip.
-    const bool single = plan.deliveries.size() == 1 && plan.skips.empty();
-    pqxx::result r;
-    if (single) {
-      const route::PlannedDelivery& d = plan.deliveries[0];
-      c.prepared("event_insert_one", kInsertEventWithOneDelivery);
-      r = tx.exec_prepared(
-          "event_insert_one", e.id, e.projectId, e.source, e.eventType, pairsJson(e.headers),
-          pairsJson(e.query), pqxx::binarystring(e.body), nullable(e.contentType),
-          nullable(e.idempotencyKey), static_cast<long long>(e.receivedAt), d.id, d.destination,
-          d.url, nullable(d.body), storedState(d), d.eventType,
-          d.headersOut.empty() ? nullptr : pairsJson(d.headersOut).c_str(), nullable(d.error),
-          d.messageId.value_or(e.id),
-          d.leaseUntil ? std::to_string(*d.leaseUntil).c_str() : nullptr);
-    } else {
-      c.prepared("event_insert", kInsertEvent);
-      r = tx.exec_prepared("event_insert", e.id, e.projectId, e.source, e.eventType,
-                           pairsJson(e.headers), pairsJson(e.query), pqxx::binarystring(e.body),
-                           nullable(e.contentType), nullable(e.idempotencyKey),
-                           static_cast<long long>(e.receivedAt));
-    }
-    if (r.empty()) {
-      auto ex = tx.exec_params(
-          "SELECT id FROM events WHERE source = $1 AND idempotency_key = $2", e.source,
-          *e.idempotencyKey);
-      out = IngestOutcome{ex[0][0].c_str(), true};
-      return;
-    }
-    if (!single) insertPlan(tx, e, plan, "ms_to_ts(" + std::to_string(e.receivedAt) + ")");
+    // Written with the rest of the batch's events, in one statement (EventBulk::flush).
+    b.deferred<EventBulk>().add(e, plan, &out);
     if (hasScheduled(plan)) b.notifyDue(e.receivedAt);
   });
   if (!st) return st;

@@ -101,6 +101,7 @@ std::optional<TimeMs> runTogether(Connection& c,
   pqxx::work tx(c);
   BatchTx btx(c, tx);
   for (auto* w : works) (*w)(btx);
+  btx.flushDeferred();
   if (notifyInTx && btx.due()) {
     tx.exec_params("SELECT pg_notify('dispatch_due', $1)", std::to_string(*btx.due()));
   }

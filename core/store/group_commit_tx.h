@@ -5,6 +5,8 @@
 #include <optional>
 
 #include <functional>
+#include <memory>
+#include <vector>
 
 #include "core/store/connection.h"
 #include "core/store/db.h"
@@ -14,7 +16,27 @@ namespace dispatch::store {
 
 class BatchTx {
  public:
+  // Rows items add instead of writing at once; written together, in one statement per kind,
+  // after every item of the batch ran and before the commit.
+  class Deferred {
+   public:
+    virtual ~Deferred() = default;
+    virtual void flush(BatchTx& b) = 0;
+  };
+
   BatchTx(Connection& conn, pqxx::work& tx) : conn_(conn), tx_(tx) {}
+  // The batch's accumulator of type T (created on first use).
+  template <class T>
+  T& deferred() {
+    for (auto& d : deferred_) {
+      if (auto* t = dynamic_cast<T*>(d.get())) return *t;
+    }
+    deferred_.push_back(std::make_unique<T>());
+    return static_cast<T&>(*deferred_.back());
+  }
+  void flushDeferred() {
+    for (auto& d : deferred_) d->flush(*this);
+  }
   Connection& conn() { return conn_; }
   pqxx::work& tx() { return tx_; }
   // Asks for one NOTIFY dispatch_due after the batch (earliest due time wins).
@@ -25,6 +47,7 @@ class BatchTx {
   Connection& conn_;
   pqxx::work& tx_;
   std::optional<TimeMs> due_;
+  std::vector<std::unique_ptr<Deferred>> deferred_;
 };
 
 class GroupCommitter;
