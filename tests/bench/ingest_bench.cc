@@ -29,16 +29,15 @@
 #include <thread>
 #include <vector>
 
+#include "tests/bench/bench_util.h"
 #include "core/util/crypto.h"
 #include "core/util/json.h"
 
+using bench::nowUs;
+using bench::pctMs;
+
 namespace {
 
-int64_t nowUs() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::mutex g_mu;
 std::vector<int64_t> g_latencyUs;
@@ -76,12 +75,6 @@ std::string makeBody(int64_t sentUs, int i) {
          ",\"type\":\"bench.event\",\"pad\":\"" + pad + "\"}";
 }
 
-double pct(std::vector<int64_t> v, double p) {
-  if (v.empty()) return -1;
-  std::sort(v.begin(), v.end());
-  size_t idx = static_cast<size_t>(p * (v.size() - 1) + 0.5);
-  return v[std::min(idx, v.size() - 1)] / 1000.0;
-}
 
 }  // namespace
 
@@ -147,19 +140,8 @@ int main(int argc, char** argv) {
           lagUs.push_back(lag);
         }
         std::string body = makeBody(nowUs(), i);
-        std::string sig = "sha256=" + dispatch::crypto::hexEncode(dispatch::crypto::hmacSha256(secret, body));
         try {
-          Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_POST, "/hooks/" + slug,
-                                     Poco::Net::HTTPMessage::HTTP_1_1);
-          req.setContentType("application/json");
-          req.set("X-Hub-Signature-256", sig);
-          req.setContentLength(static_cast<std::streamsize>(body.size()));
-          req.setKeepAlive(true);
-          s.sendRequest(req) << body;
-          Poco::Net::HTTPResponse resp;
-          std::string ignored;
-          Poco::StreamCopier::copyToString(s.receiveResponse(resp), ignored);
-          (resp.getStatus() == 202 ? accepted : failed).fetch_add(1);
+          (bench::postSignedHook(s, slug, secret, body) == 202 ? accepted : failed).fetch_add(1);
         } catch (...) {
           failed.fetch_add(1);
           s.reset();
@@ -184,11 +166,11 @@ int main(int argc, char** argv) {
   }
   std::printf("e2e_rate_per_s %d\n", rate);
   std::printf("e2e_sent_per_s %.0f\n", sentSecs > 0 ? total / sentSecs : 0.0);
-  std::printf("send_lag_ms_p99 %.1f\n", pct(lagUs, 0.99));
+  std::printf("send_lag_ms_p99 %.1f\n", pctMs(lagUs, 0.99));
   std::printf("e2e_accepted %d failed %d delivered %zu\n", accepted.load(), failed.load(), lat.size());
-  std::printf("e2e_latency_ms_p50 %.1f\n", pct(lat, 0.50));
-  std::printf("e2e_latency_ms_p99 %.1f\n", pct(lat, 0.99));
-  std::printf("e2e_latency_ms_max %.1f\n", pct(lat, 1.0));
+  std::printf("e2e_latency_ms_p50 %.1f\n", pctMs(lat, 0.50));
+  std::printf("e2e_latency_ms_p99 %.1f\n", pctMs(lat, 0.99));
+  std::printf("e2e_latency_ms_max %.1f\n", pctMs(lat, 1.0));
   server.stopAll(true);
   return static_cast<int>(lat.size()) == accepted.load() ? 0 : 1;
 }

@@ -43,25 +43,18 @@
 #include <thread>
 #include <vector>
 
+#include "tests/bench/bench_util.h"
 #include "core/util/time.h"
 
 using namespace dispatch;
 
+using bench::intField;
+using bench::nowUs;
+using bench::pctMs;
+
 namespace {
 
-int64_t nowUs() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
-// The integer after `"name":` in a JSON text, or -1.
-int64_t intField(const std::string& body, const char* name) {
-  std::string pat = std::string("\"") + name + "\":";
-  size_t at = body.find(pat);
-  if (at == std::string::npos) return -1;
-  return std::strtoll(body.c_str() + at + pat.size(), nullptr, 10);
-}
 
 // What the receiver saw, per measured job (path /m) and in total for background jobs (/bg).
 struct Arrivals {
@@ -176,12 +169,6 @@ CreateStats createJobs(int port, const std::string& key, const std::string& url,
   return st;
 }
 
-double pctMs(std::vector<int64_t> v, double p) {
-  if (v.empty()) return -1;
-  std::sort(v.begin(), v.end());
-  size_t idx = static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
-  return static_cast<double>(v[std::min(idx, v.size() - 1)]) / 1000.0;
-}
 
 // Waits until `n` measured jobs arrived or the deadline (system clock, ms) passed, then prints
 // the lateness figures with `prefix`. Returns the number lost.

@@ -34,22 +34,16 @@
 #include <thread>
 #include <vector>
 
+#include "tests/bench/bench_util.h"
 #include "core/util/crypto.h"
+
+using bench::intField;
+using bench::nowUs;
+using bench::pctMs;
 
 namespace {
 
-int64_t nowUs() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
-int64_t intField(const std::string& body, const char* name) {
-  std::string pat = std::string("\"") + name + "\":";
-  size_t at = body.find(pat);
-  if (at == std::string::npos) return -1;
-  return std::strtoll(body.c_str() + at + pat.size(), nullptr, 10);
-}
 
 int g_slowDests = 2;
 std::atomic<bool> g_slowOn{false};
@@ -124,12 +118,6 @@ struct Server {
   }
 };
 
-double pctMs(std::vector<int64_t> v, double p) {
-  if (v.empty()) return -1;
-  std::sort(v.begin(), v.end());
-  size_t idx = static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
-  return static_cast<double>(v[std::min(idx, v.size() - 1)]) / 1000.0;
-}
 
 // Sends rate·seconds signed events tagged with `phase`; returns {accepted, failed}.
 std::pair<int, int> sendPhase(int port, const std::string& slug, const std::string& secret, int phase,
@@ -151,20 +139,8 @@ std::pair<int, int> sendPhase(int port, const std::string& slug, const std::stri
         std::string body = "{\"type\":\"bench.slow\",\"phase\":" + std::to_string(phase) +
                            ",\"sentUs\":" + std::to_string(nowUs()) + ",\"i\":" + std::to_string(i) +
                            ",\"pad\":\"" + pad + "\"}";
-        std::string sig =
-            "sha256=" + dispatch::crypto::hexEncode(dispatch::crypto::hmacSha256(secret, body));
         try {
-          Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_POST, "/hooks/" + slug,
-                                     Poco::Net::HTTPMessage::HTTP_1_1);
-          req.setContentType("application/json");
-          req.set("X-Hub-Signature-256", sig);
-          req.setContentLength(static_cast<std::streamsize>(body.size()));
-          req.setKeepAlive(true);
-          s.sendRequest(req) << body;
-          Poco::Net::HTTPResponse resp;
-          std::string ignored;
-          Poco::StreamCopier::copyToString(s.receiveResponse(resp), ignored);
-          (resp.getStatus() == 202 ? accepted : failed).fetch_add(1);
+          (bench::postSignedHook(s, slug, secret, body) == 202 ? accepted : failed).fetch_add(1);
         } catch (const std::exception& e) {
           if (failed.fetch_add(1) < 3) std::fprintf(stderr, "send failed: %s\n", e.what());
           s.reset();
