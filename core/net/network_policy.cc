@@ -202,11 +202,17 @@ Result<ParsedUrl> parseUrlImpl(std::string_view url) {
 
   std::string_view target = tail.substr(0, tail.find('#'));  // fragments never go on the wire
   out.target = percentEncodeNonAscii(target);
-  if (out.target.empty() || out.target.front() == '?') out.target.insert(0, "/");
+  if (out.target.empty() || out.target.front() == '?') out.target.insert(out.target.begin(), '/');
 
-  out.hostHeader = bracketed ? "[" + out.host + "]" : out.host;
+  // Appended piece by piece: GCC 12 reports a false -Wrestrict for `"[" + s + "]"` at -O2.
+  if (bracketed) out.hostHeader += '[';
+  out.hostHeader += out.host;
+  if (bracketed) out.hostHeader += ']';
   bool defaultPort = out.port == (out.scheme == "https" ? 443 : 80);
-  if (!defaultPort) out.hostHeader += ":" + std::to_string(out.port);
+  if (!defaultPort) {
+    out.hostHeader += ':';
+    out.hostHeader += std::to_string(out.port);
+  }
   return out;
 }
 
