@@ -10,6 +10,12 @@
 namespace dispatch::store {
 namespace {
 
+// A row holds a lease exactly while it is FIRING: every statement that enters FIRING sets
+// lease_until, every one that leaves it clears it. Statements on leased rows test
+// `lease_until IS NOT NULL`, not `status = 'FIRING'`: the latter matches the predicate of the
+// partial index deliveries_lease, and the planner then walks every row claimed since the
+// last vacuum (their old index entries) instead of looking the ids up by primary key.
+
 // The job columns come along so a worker needs no second query per attempt. The shape
 // keeps every step an index lookup whatever the table sizes: ids as an array (no hash
 // semi-join over deliveries) and the job/event columns through LATERAL ... LIMIT 1 (not
@@ -125,7 +131,7 @@ const char* kCompleteSql =
     "WITH u AS (UPDATE deliveries SET status = $3::text, attempts = attempts + 1, "
     "due_at = CASE WHEN $3::text = 'FAILED' THEN ms_to_ts($4) ELSE due_at END, "
     "lease_until = NULL, last_error = $5, last_code = $6::integer, fired_at = ms_to_ts($7), "
-    "updated_at = now() WHERE id = $1 AND lease_seq = $2 AND status = 'FIRING' RETURNING id) "
+    "updated_at = now() WHERE id = $1 AND lease_seq = $2 AND lease_until IS NOT NULL RETURNING id) "
     "INSERT INTO attempts (id, delivery_id, attempt, status, response_code, response_body, "
     "fired_at, duration_ms, error) SELECT $8, u.id, $9, $10, $6::integer, $11, ms_to_ts($7), $12, $13 "
     "FROM u RETURNING delivery_id";
@@ -133,7 +139,7 @@ const char* kCompleteSql =
 const char* kDeferSql =
     "UPDATE deliveries SET status = CASE WHEN attempts > 0 THEN 'FAILED' ELSE 'SCHEDULED' "
     "END, due_at = ms_to_ts($3), lease_until = NULL, updated_at = now() "
-    "WHERE id = $1 AND lease_seq = $2 AND status = 'FIRING' RETURNING id";
+    "WHERE id = $1 AND lease_seq = $2 AND lease_until IS NOT NULL RETURNING id";
 
 void insertCallback(pqxx::transaction_base& tx, const delivery::Completion::Callback& cb) {
   tx.exec_params(
@@ -178,7 +184,7 @@ const char* kCompleteBatchSql =
     "  lease_until = NULL, last_error = c.last_error, last_code = c.code, "
     "  fired_at = ms_to_ts(c.fired_at), updated_at = now() "
     "  FROM c WHERE d.id = ANY($1::uuid[]) AND d.id = c.id AND d.lease_seq = c.seq "
-    "  AND d.status = 'FIRING' RETURNING d.id) "
+    "  AND d.lease_until IS NOT NULL RETURNING d.id) "
     "INSERT INTO attempts (id, delivery_id, attempt, status, response_code, response_body, "
     "fired_at, duration_ms, error) SELECT c.attempt_id, c.id, c.attempt, c.astatus, c.code, "
     "c.abody, ms_to_ts(c.fired_at), c.duration, c.aerror FROM c JOIN u ON u.id = c.id "
@@ -216,6 +222,9 @@ Status DeliveryStore::completeBatch(const std::vector<delivery::Completion>& cs,
     pqxx::work tx(conn);
     std::unordered_set<std::string> written;
     if (anyAttempt) {
+      // The outcomes meet their rows by hash: a nested loop over the two would be quadratic in
+      // the batch size (the planner expects one row from the id lookup and picks one).
+      tx.exec("SET LOCAL enable_nestloop = off");
       conn.prepared("delivery_complete_batch", kCompleteBatchSql);
       std::string v[kCols];
       for (int i = 0; i < kCols; ++i) v[i] = cols[i].take();
@@ -253,7 +262,7 @@ Status DeliveryStore::release(const std::vector<std::pair<std::string, int64_t>>
       tx.exec_params(
           "UPDATE deliveries SET status = CASE WHEN attempts > 0 THEN 'FAILED' ELSE 'SCHEDULED' "
           "END, lease_until = NULL, lease_seq = lease_seq + 1, due_at = LEAST(due_at, now()), "
-          "updated_at = now() WHERE id = $1 AND lease_seq = $2 AND status = 'FIRING'",
+          "updated_at = now() WHERE id = $1 AND lease_seq = $2 AND lease_until IS NOT NULL",
           id, static_cast<long long>(seq));
     }
     tx.commit();
@@ -274,10 +283,11 @@ Status DeliveryStore::renew(const std::vector<std::pair<std::string, int64_t>>& 
   return db_.run([&](Connection& conn) {
     pqxx::work tx(conn);
     tx.exec("SET LOCAL synchronous_commit = off");  // a lost renewal only shortens a lease
+    tx.exec("SET LOCAL enable_nestloop = off");     // ids meet rows by hash, not n × n
     tx.exec_params(
         "WITH r AS (SELECT d.id FROM deliveries d "
         "  JOIN unnest($1::uuid[], $2::bigint[]) AS t(id, seq) ON d.id = t.id "
-        "  WHERE d.id = ANY($1::uuid[]) AND d.lease_seq = t.seq AND d.status = 'FIRING' "
+        "  WHERE d.id = ANY($1::uuid[]) AND d.lease_seq = t.seq AND d.lease_until IS NOT NULL "
         "  FOR UPDATE OF d SKIP LOCKED) "
         "UPDATE deliveries SET lease_until = ms_to_ts($3) "
         "WHERE id = ANY(ARRAY(SELECT id FROM r))",
