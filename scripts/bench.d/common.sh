@@ -209,6 +209,19 @@ projects:
 YAML
 }
 
+# _bench_yaml_router_head: the YAML head plus the signed source `bench` (preset hmac, secret
+# HMAC_SECRET, event type at `type`), up to the `destinations:` key.
+_bench_yaml_router_head() {
+  _bench_yaml_head
+  cat <<YAML
+    sources:
+      - slug: bench
+        verify: { preset: hmac, secret: $HMAC_SECRET }
+        event_type: { path: type }
+    destinations:
+YAML
+}
+
 # bench_yaml_router NDEST [TRANSFORM_FILE]: prints the path of a router config: source `bench`
 # (preset hmac, secret HMAC_SECRET, event type at `type`), NDEST webhook destinations
 # http://127.0.0.1:RECV_PORT/d<i>, one link to each (the transform on the first).
@@ -216,14 +229,7 @@ bench_yaml_router() {
   local n=$1 transform=${2:-} f="$OUT/$SCENARIO-router.yaml" i
   [ -z "$transform" ] || transform=$(cd "$(dirname "$transform")" && pwd)/$(basename "$transform")
   {
-    _bench_yaml_head
-    cat <<YAML
-    sources:
-      - slug: bench
-        verify: { preset: hmac, secret: $HMAC_SECRET }
-        event_type: { path: type }
-    destinations:
-YAML
+    _bench_yaml_router_head
     for i in $(seq "$n"); do
       printf '      - { name: d%d, type: webhook, url: "http://127.0.0.1:%s/d%d" }\n' "$i" "$RECV_PORT" "$i"
     done

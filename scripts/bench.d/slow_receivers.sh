@@ -17,14 +17,7 @@
 slow_yaml() {
   local n=$1 nslow=$2 fast=$3 slow=$4 f="$OUT/$SCENARIO-router.yaml" k port
   {
-    _bench_yaml_head
-    cat <<YAML
-    sources:
-      - slug: bench
-        verify: { preset: hmac, secret: $HMAC_SECRET }
-        event_type: { path: type }
-    destinations:
-YAML
+    _bench_yaml_router_head
     for k in $(seq 0 $((n - 1))); do
       port=$fast
       [ "$k" -lt "$nslow" ] && port=$slow
