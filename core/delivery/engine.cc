@@ -59,14 +59,21 @@ int Engine::reserve(int n) {
 }
 
 void Engine::handOver(std::vector<Claimed> items, int reserved) {
-  std::lock_guard<std::mutex> g(mu_);
-  reserved_ -= reserved;
-  // While stopping, handed-over work stays leased in the store: its lease runs out and the
-  // next node (or start) claims it.
-  if (stopping_ || items.empty()) return;
-  for (auto& c : items) queue_.push_back(std::move(c));
-  metrics::global().queueDepth.set(busy_ + static_cast<int64_t>(queue_.size()));
-  workCv_.notify_all();
+  std::vector<std::pair<std::string, int64_t>> giveBack;
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    reserved_ -= reserved;
+    if (!stopping_) {
+      for (auto& c : items) queue_.push_back(std::move(c));
+      metrics::global().queueDepth.set(busy_ + static_cast<int64_t>(queue_.size()));
+      workCv_.notify_all();
+      return;
+    }
+    // Stopping: the work goes back to the store at once (fenced by lease_seq), as unstarted
+    // queued work does, rather than waiting out its lease.
+    for (const auto& c : items) giveBack.emplace_back(c.id, c.leaseSeq);
+  }
+  store_.release(giveBack);
 }
 
 int Engine::claimOnce(TimeMs now) {

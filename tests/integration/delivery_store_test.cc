@@ -1,12 +1,14 @@
 // The engine's store side against a real PostgreSQL: batched completions (fenced by
-// lease_seq, values written byte for byte through the array literals) and lease renewal
-// that skips rows another transaction holds instead of waiting (no deadlock).
+// lease_seq, values written byte for byte through the array literals), lease renewal
+// that skips rows another transaction holds instead of waiting (no deadlock), and work
+// handed to a stopping engine going straight back to the store.
 #include <gtest/gtest.h>
 
 #include <pqxx/pqxx>
 
 #include <chrono>
 
+#include "core/delivery/engine.h"
 #include "core/store/db.h"
 #include "core/store/delivery_store.h"
 #include "core/store/migrations.h"
@@ -145,6 +147,37 @@ TEST_F(DeliveryStoreTest, RenewalSkipsARowAnotherTransactionHoldsInsteadOfWaitin
   EXPECT_EQ(db_.scalar("SELECT lease_until < now() + interval '5 minutes' FROM deliveries "
                        "WHERE id = '" + held + "'"),
             "t");
+}
+
+// Refuses every request: the engine under test must never attempt anything.
+class NoSender : public plugin::HttpSender {
+ public:
+  plugin::DeliveryResult post(const std::string&, const std::vector<std::pair<std::string, std::string>>&,
+                              const std::string&, int64_t, int64_t) override {
+    ADD_FAILURE() << "the stopped engine made an attempt";
+    return {};
+  }
+};
+
+TEST_F(DeliveryStoreTest, WorkHandedToAStoppingEngineGoesBackToTheStoreAtOnce) {
+  // Stored leased to this node, as ingest stores the deliveries it hands over.
+  std::string id = addDue();
+  auto claimed = claimAll();
+  ASSERT_EQ(claimed.size(), 1u);
+  ASSERT_EQ(db_.scalar("SELECT status FROM deliveries WHERE id = '" + id + "'"), "FIRING");
+
+  NoSender sender;
+  delivery::Engine engine(pool_, [] { return std::shared_ptr<const route::Routing>(); }, sender,
+                          systemClock(), delivery::EngineOptions{});
+  engine.start();
+  engine.stop(0);
+  engine.handOver(claimed, 0);
+  // Released (fenced by lease_seq), due now: the next node claims it without waiting out
+  // the lease.
+  EXPECT_EQ(db_.scalar("SELECT status || ' ' || (lease_until IS NULL) || ' ' || lease_seq || ' ' "
+                       "|| (due_at <= now()) FROM deliveries WHERE id = '" + id + "'"),
+            "SCHEDULED true " + std::to_string(claimed[0].leaseSeq + 1) + " true");
+  EXPECT_EQ(claimAll().size(), 1u);
 }
 
 }  // namespace
