@@ -3,9 +3,13 @@
 // send time; the receiver on 127.0.0.1 records arrival − send. Throughput is measured by
 // scripts/bench with wrk; this tool measures latency under a steady load.
 //   ingest_bench --port P --slug S --secret K --rate R --seconds N --receiver-port RP [--senders N]
+//                [--window W]
 // Senders are closed-loop (one request in flight each): when requests take longer than
 // senders/rate seconds the schedule slips, so the tool also reports how late requests left
 // (send_lag) and the rate actually sent; latencies are measured from the real send time.
+// With --window W it also prints one line per W seconds of send time (requests accepted,
+// deliveries that arrived, their latency percentiles), so a long run shows whether the rate
+// and the latency hold.
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPRequestHandler.h>
@@ -39,8 +43,14 @@ using bench::pctMs;
 namespace {
 
 
+// One arrival: when its request was sent and how long it took to arrive (wall clock, µs).
+struct Arrival {
+  int64_t sentUs;
+  int64_t latencyUs;
+};
+
 std::mutex g_mu;
-std::vector<int64_t> g_latencyUs;
+std::vector<Arrival> g_arrivals;
 std::set<std::string> g_seen;
 
 class Handler : public Poco::Net::HTTPRequestHandler {
@@ -54,7 +64,9 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       const dispatch::json::Value* s = doc->find("sentUs");
       if (s && s->isInteger()) {
         std::lock_guard<std::mutex> g(g_mu);
-        if (g_seen.insert(req.get("webhook-id", "")).second) g_latencyUs.push_back(at - s->asInt());
+        if (g_seen.insert(req.get("webhook-id", "")).second) {
+          g_arrivals.push_back({s->asInt(), at - s->asInt()});
+        }
       }
     }
     resp.setContentLength(2);
@@ -80,6 +92,7 @@ std::string makeBody(int64_t sentUs, int i) {
 
 int main(int argc, char** argv) {
   int port = 0, rate = 500, seconds = 10, receiverPort = 0, senders = 8, receiveOnly = 0;
+  int window = 0;
   std::string slug, secret;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
@@ -91,6 +104,7 @@ int main(int argc, char** argv) {
     else if (a == "--receiver-port") receiverPort = std::atoi(argv[i + 1]);
     else if (a == "--receive-only") receiveOnly = std::atoi(argv[i + 1]);
     else if (a == "--senders") senders = std::max(1, std::atoi(argv[i + 1]));
+    else if (a == "--window") window = std::max(0, std::atoi(argv[i + 1]));
   }
   if (receiveOnly > 0 && receiverPort > 0) {
     // Only a 200-answering sink for `receiveOnly` seconds (throughput runs).
@@ -107,7 +121,7 @@ int main(int argc, char** argv) {
   }
   if (port == 0 || slug.empty() || secret.empty() || receiverPort == 0) {
     std::fprintf(stderr, "usage: ingest_bench --port P --slug S --secret K --receiver-port RP "
-                         "[--rate R] [--seconds N]\n");
+                         "[--rate R] [--seconds N] [--senders N] [--window W]\n");
     return 2;
   }
   Poco::ThreadPool pool(4, 64);
@@ -121,7 +135,9 @@ int main(int argc, char** argv) {
   const int total = rate * seconds;
   std::atomic<int> next{0}, accepted{0}, failed{0};
   auto start = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
+  const int64_t startWallUs = nowUs() + 200'000;
   std::vector<int64_t> lagUs;  // how late each request left against its schedule
+  std::vector<int64_t> acceptedAtUs;  // send time of each request answered 202 (wall clock)
   std::mutex lagMu;
   std::vector<std::thread> ts;
   for (int t = 0; t < senders; ++t) {
@@ -139,9 +155,16 @@ int main(int argc, char** argv) {
           std::lock_guard<std::mutex> g(lagMu);
           lagUs.push_back(lag);
         }
-        std::string body = makeBody(nowUs(), i);
+        int64_t sentUs = nowUs();
+        std::string body = makeBody(sentUs, i);
         try {
-          (bench::postSignedHook(s, slug, secret, body) == 202 ? accepted : failed).fetch_add(1);
+          if (bench::postSignedHook(s, slug, secret, body) == 202) {
+            accepted.fetch_add(1);
+            std::lock_guard<std::mutex> g(lagMu);
+            acceptedAtUs.push_back(sentUs);
+          } else {
+            failed.fetch_add(1);
+          }
         } catch (...) {
           failed.fetch_add(1);
           s.reset();
@@ -155,14 +178,36 @@ int main(int argc, char** argv) {
   for (int i = 0; i < 300; ++i) {
     {
       std::lock_guard<std::mutex> g(g_mu);
-      if (static_cast<int>(g_latencyUs.size()) >= accepted.load()) break;
+      if (static_cast<int>(g_arrivals.size()) >= accepted.load()) break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  std::vector<int64_t> lat;
+  std::vector<Arrival> arrivals;
   {
     std::lock_guard<std::mutex> g(g_mu);
-    lat = g_latencyUs;
+    arrivals = g_arrivals;
+  }
+  std::vector<int64_t> lat;
+  for (const auto& a : arrivals) lat.push_back(a.latencyUs);
+  if (window > 0) {
+    // By the window of send time: requests accepted, deliveries arrived, their latency.
+    const int n = (seconds + window - 1) / window;
+    std::vector<std::vector<int64_t>> wl(static_cast<size_t>(n));
+    std::vector<int> wa(static_cast<size_t>(n), 0);
+    auto slot = [&](int64_t sentUs) {
+      int64_t k = (sentUs - startWallUs) / (int64_t{window} * 1'000'000);
+      return static_cast<size_t>(std::clamp<int64_t>(k, 0, n - 1));
+    };
+    for (const auto& a : arrivals) wl[slot(a.sentUs)].push_back(a.latencyUs);
+    for (int64_t t : acceptedAtUs) ++wa[slot(t)];
+    for (int k = 0; k < n; ++k) {
+      int from = k * window, to = std::min(seconds, from + window);
+      const auto& w = wl[static_cast<size_t>(k)];
+      std::printf("window %d %d accepted_per_s %.0f delivered_per_s %.0f p50 %.1f p99 %.1f max %.1f\n",
+                  from, to, wa[static_cast<size_t>(k)] / double(to - from),
+                  static_cast<double>(w.size()) / double(to - from), pctMs(w, 0.50),
+                  pctMs(w, 0.99), pctMs(w, 1.0));
+    }
   }
   std::printf("e2e_rate_per_s %d\n", rate);
   std::printf("e2e_sent_per_s %.0f\n", sentSecs > 0 ? total / sentSecs : 0.0);
