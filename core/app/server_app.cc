@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <map>
 #include <mutex>
 
 #include "core/app/runtime.h"
@@ -18,6 +19,7 @@
 #include "core/store/group_commit.h"
 #include "core/store/migrations.h"
 #include "core/store/project_store.h"
+#include "core/store/retention.h"
 #include "core/util/log.h"
 
 namespace dispatch::app {
@@ -131,6 +133,12 @@ int runServer(const std::string& configPath) {
     return 1;
   }
   engine.start();
+  store::RetentionPurger purger(db, [&holder] {
+    std::map<std::string, int64_t> byName;
+    for (const auto& p : holder.get()->config().projects) byName[p.name] = p.retentionMs;
+    return byName;
+  }, systemClock());
+  purger.start();
   log::info("listening", {{"host", sopts.host}, {"port", server.port()},
                           {"version", DISPATCH_VERSION}});
 
@@ -146,6 +154,7 @@ int runServer(const std::string& configPath) {
   log::info("shutting down");
   int64_t grace = holder.get()->config().server.shutdownGraceMs;
   server.stop();
+  purger.stop();
   engine.stop(grace);
   log::info("stopped");
   std::fflush(stdout);

@@ -69,6 +69,9 @@ std::string render() {
            {"outcome=\"dead\"", &r.deliveryDead}});
   counter(out, "dispatch_delivery_deferred_total", "Deliveries deferred by a rate limit.",
           {{"", &r.deliveryDeferred}});
+  counter(out, "dispatch_retention_deleted_total",
+          "Rows deleted by retention (events with their deliveries; jobs with theirs).",
+          {{"kind=\"event\"", &r.retentionEvents}, {"kind=\"job\"", &r.retentionJobs}});
   out += "# HELP dispatch_delivery_queue_depth Claimed deliveries waiting or in flight on this node.\n";
   out += "# TYPE dispatch_delivery_queue_depth gauge\n";
   out += "dispatch_delivery_queue_depth " + std::to_string(r.queueDepth.value()) + "\n";

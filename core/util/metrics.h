@@ -47,6 +47,7 @@ struct Registry {
   Counter ingestAccepted, ingestDuplicate, ingestRejected;
   Counter jobsCreated;
   Counter deliverySuccess, deliveryRetry, deliveryDead, deliveryDeferred;
+  Counter retentionEvents, retentionJobs;  // deleted by retention
   Gauge queueDepth;  // claimed and waiting for a worker, plus in flight
   Histogram attemptLatency;
   Histogram ingestLatency;

@@ -1,0 +1,150 @@
+#include "core/store/retention.h"
+
+#include <chrono>
+
+#include "core/store/connection.h"
+#include "core/util/log.h"
+#include "core/util/metrics.h"
+
+namespace dispatch::store {
+namespace {
+
+// Both keys of the transaction-level advisory lock one purging node holds per batch.
+constexpr int kLockClass = 0x44535054;  // "DSPT"
+constexpr int kLockPurge = 2;
+
+// Open states: such a delivery is still to be attempted (or being attempted).
+#define OPEN_STATES "('SCHEDULED','FAILED','FIRING')"
+#define DONE_STATES "('SUCCESS','DEAD','CANCELLED')"
+
+// The oldest events of a project received before the cutoff whose deliveries have all
+// finished; their deliveries go with them (attempts and skips follow by ON DELETE CASCADE).
+// Finished deliveries only: one reopened meanwhile (a retry) is not taken from under a worker.
+const char* kPurgeEventsSql =
+    "WITH old AS (SELECT e.id FROM events e WHERE e.project_id = $1 "
+    "  AND e.received_at < ms_to_ts($2) AND NOT EXISTS (SELECT 1 FROM deliveries d "
+    "    WHERE d.event_id = e.id AND d.status IN " OPEN_STATES ") "
+    "  ORDER BY e.received_at LIMIT $3 FOR UPDATE OF e SKIP LOCKED), "
+    "dd AS (DELETE FROM deliveries WHERE event_id IN (SELECT id FROM old) "
+    "  AND status IN " DONE_STATES ") "
+    "DELETE FROM events WHERE id IN (SELECT id FROM old) RETURNING id";
+
+// The oldest finished jobs of a project created and finished before the cutoff, whose
+// callback (if any) has finished too; with their delivery and callback.
+const char* kPurgeJobsSql =
+    "WITH old AS (SELECT j.id FROM jobs j JOIN deliveries d ON d.id = j.id "
+    "  WHERE j.project_id = $1 AND j.created_at < ms_to_ts($2) "
+    "  AND d.status IN " DONE_STATES " AND d.updated_at < ms_to_ts($2) "
+    "  AND NOT EXISTS (SELECT 1 FROM deliveries c WHERE c.kind = 3 AND c.job_id = j.id "
+    "    AND c.status IN " OPEN_STATES ") "
+    "  ORDER BY j.created_at LIMIT $3 FOR UPDATE OF j SKIP LOCKED), "
+    "cb AS (DELETE FROM deliveries WHERE kind = 3 AND job_id IN (SELECT id FROM old)), "
+    "dd AS (DELETE FROM deliveries WHERE id IN (SELECT id FROM old)) "
+    "DELETE FROM jobs WHERE id IN (SELECT id FROM old) RETURNING id";
+
+// One batch of `sql` in its own transaction; the number of rows it deleted, or -1 when
+// another node holds the purge lock.
+int64_t purgeBatch(Connection& conn, const char* sql, const std::string& projectId,
+                   TimeMs cutoff, int batch) {
+  pqxx::work tx(conn);
+  auto locked = tx.exec_params1("SELECT pg_try_advisory_xact_lock($1, $2)", kLockClass, kLockPurge);
+  if (!locked[0].as<bool>()) return -1;
+  auto r = tx.exec_params(sql, projectId, static_cast<long long>(cutoff), batch);
+  tx.commit();
+  return static_cast<int64_t>(r.size());
+}
+
+}  // namespace
+
+Status purgeProject(Db& db, const std::string& projectId, TimeMs cutoff, int batch,
+                    PurgeCounts* counts, bool* skipped) {
+  if (skipped) *skipped = false;
+  for (const char* sql : {kPurgeEventsSql, kPurgeJobsSql}) {
+    int64_t* total = sql == kPurgeEventsSql ? &counts->events : &counts->jobs;
+    while (true) {
+      int64_t n = 0;
+      Status st = db.run([&](Connection& conn) { n = purgeBatch(conn, sql, projectId, cutoff, batch); });
+      if (!st) return st;
+      if (n < 0) {
+        if (skipped) *skipped = true;
+        return Status::ok();
+      }
+      *total += n;
+      if (n < batch) break;
+    }
+  }
+  return Status::ok();
+}
+
+RetentionPurger::RetentionPurger(Db& db, RetentionSource retention, const Clock& clock,
+                                 int64_t intervalMs, int64_t firstAfterMs, int batch)
+    : db_(db), retention_(std::move(retention)), clock_(clock), intervalMs_(intervalMs),
+      firstAfterMs_(firstAfterMs), batch_(batch) {}
+
+RetentionPurger::~RetentionPurger() { stop(); }
+
+void RetentionPurger::start() {
+  std::lock_guard<std::mutex> g(mu_);
+  if (thread_.joinable() || stopping_) return;
+  thread_ = std::thread([this] { loop(); });
+}
+
+void RetentionPurger::stop() {
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    stopping_ = true;
+    cv_.notify_all();
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+Status RetentionPurger::runOnce(PurgeCounts* counts) {
+  auto retention = retention_();
+  std::vector<std::pair<std::string, std::string>> projects;  // id, name
+  Status st = db_.run([&](Connection& conn) {
+    pqxx::nontransaction tx(conn);
+    for (const auto& row : tx.exec("SELECT id::text, name FROM projects")) {
+      projects.emplace_back(row[0].c_str(), row[1].c_str());
+    }
+  });
+  if (!st) return st;
+  TimeMs now = clock_.nowMs();
+  for (const auto& [id, name] : projects) {
+    auto it = retention.find(name);
+    if (it == retention.end() || it->second <= 0) continue;  // not configured: kept
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      if (stopping_) break;
+    }
+    bool skipped = false;
+    if (Status ps = purgeProject(db_, id, now - it->second, batch_, counts, &skipped); !ps) {
+      return ps;
+    }
+    if (skipped) break;  // another node is purging
+  }
+  return Status::ok();
+}
+
+void RetentionPurger::loop() {
+  int64_t waitMs = firstAfterMs_;
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait_for(lock, std::chrono::milliseconds(waitMs), [&] { return stopping_; });
+      if (stopping_) return;
+    }
+    waitMs = intervalMs_;
+    PurgeCounts c;
+    Status st = runOnce(&c);
+    metrics::global().retentionEvents.inc(static_cast<uint64_t>(c.events));
+    metrics::global().retentionJobs.inc(static_cast<uint64_t>(c.jobs));
+    if (!st) {
+      log::warn("retention purge failed", {{"error", st.message()}});
+    } else if (c.events > 0 || c.jobs > 0) {
+      log::info("retention purge", {{"events", static_cast<long long>(c.events)},
+                                    {"jobs", static_cast<long long>(c.jobs)}});
+    }
+  }
+}
+
+}  // namespace dispatch::store

@@ -1,0 +1,178 @@
+// Retention against a real PostgreSQL: what is older than the cutoff and finished goes with
+// everything that hangs off it; open work, recent rows and other projects stay; one node
+// purges at a time.
+#include <gtest/gtest.h>
+
+#include <pqxx/pqxx>
+
+#include "core/store/db.h"
+#include "core/store/migrations.h"
+#include "core/store/project_store.h"
+#include "core/store/retention.h"
+#include "core/util/time.h"
+#include "core/util/uuid.h"
+#include "tests/integration/harness.h"
+
+namespace dispatch::test {
+namespace {
+
+constexpr int64_t kDay = 24LL * 3600 * 1000;
+
+class FixedClock : public Clock {
+ public:
+  explicit FixedClock(TimeMs t) : t_(t) {}
+  TimeMs nowMs() const override { return t_; }
+
+ private:
+  TimeMs t_;
+};
+
+class RetentionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(store::migrate(db_.url()).isOk());
+    ASSERT_TRUE(store::ProjectStore(pool_).sync({"p", "q"}).isOk());
+    p_ = db_.scalar("SELECT id FROM projects WHERE name = 'p'");
+    q_ = db_.scalar("SELECT id FROM projects WHERE name = 'q'");
+  }
+
+  // An event received `age` ago ("3 days" …), in `project`.
+  std::string event(const std::string& project, const std::string& age) {
+    std::string id = newUuidV7();
+    db_.exec("INSERT INTO events (id, project_id, source, body, received_at) VALUES ('" + id +
+             "', '" + project + "', 'src', 'x', now() - interval '" + age + "')");
+    return id;
+  }
+
+  // A delivery in `status`, last changed `age` ago; kind 1 (job: id = the job's), 2 (event)
+  // or 3 (callback of job `owner`). With one attempt row.
+  std::string delivery(const std::string& project, int kind, const std::string& owner,
+                       const std::string& status, const std::string& age,
+                       const std::string& id = newUuidV7()) {
+    std::string eventId = kind == 2 ? "'" + owner + "'" : "NULL";
+    std::string jobId = kind == 3 ? "'" + owner + "'" : (kind == 1 ? "'" + id + "'" : "NULL");
+    db_.exec("INSERT INTO deliveries (id, project_id, kind, job_id, event_id, url, message_id, "
+             "status, due_at, created_at, updated_at) VALUES ('" + id + "', '" + project + "', " +
+             std::to_string(kind) + ", " + jobId + ", " + eventId + ", 'http://127.0.0.1:9/', '" +
+             id + "', '" + status + "', now(), now() - interval '" + age +
+             "', now() - interval '" + age + "')");
+    db_.exec("INSERT INTO attempts (id, delivery_id, attempt, status, fired_at, duration_ms) "
+             "VALUES ('" + newUuidV7() + "', '" + id + "', 1, 'FAILED', now(), 5)");
+    return id;
+  }
+
+  // A job created `age` ago, its delivery in `status` last changed `finished` ago.
+  std::string job(const std::string& project, const std::string& age, const std::string& status,
+                  const std::string& finished) {
+    std::string id = newUuidV7();
+    db_.exec("INSERT INTO jobs (id, project_id, title, webhook_url, payload, fire_at, created_at) "
+             "VALUES ('" + id + "', '" + project + "', 't', 'http://127.0.0.1:9/', '{}', now(), "
+             "now() - interval '" + age + "')");
+    delivery(project, 1, "", status, finished, id);
+    return id;
+  }
+
+  std::string count(const std::string& table, const std::string& where) {
+    return db_.scalar("SELECT count(*) FROM " + table + " WHERE " + where);
+  }
+
+  TestDatabase db_;
+  store::Db pool_{db_.url(), 4};
+  std::string p_, q_;
+};
+
+TEST_F(RetentionTest, DeletesWhatIsOldAndFinishedWithEverythingHangingOffIt) {
+  // Old, every delivery finished: goes, with deliveries, attempts and skips.
+  std::string gone = event(p_, "3 days");
+  std::string goneA = delivery(p_, 2, gone, "SUCCESS", "3 days");
+  std::string goneB = delivery(p_, 2, gone, "DEAD", "3 days");
+  db_.exec("INSERT INTO event_skips (event_id, destination, reason) VALUES ('" + gone +
+           "', 'd', 'filtered')");
+  // Old events with no delivery at all (every link skipped): they go too (two more batches).
+  std::string bare1 = event(p_, "4 days"), bare2 = event(p_, "5 days");
+  // Old, but one delivery still retrying: stays whole.
+  std::string open = event(p_, "3 days");
+  delivery(p_, 2, open, "SUCCESS", "3 days");
+  delivery(p_, 2, open, "FAILED", "3 days");
+  // Recent: stays.
+  std::string recent = event(p_, "1 hour");
+  delivery(p_, 2, recent, "SUCCESS", "1 hour");
+  // Another project's old event: not this project's purge.
+  std::string other = event(q_, "3 days");
+  delivery(q_, 2, other, "SUCCESS", "3 days");
+
+  // Jobs: finished long ago with a finished callback — goes with both deliveries.
+  std::string doneJob = job(p_, "3 days", "SUCCESS", "3 days");
+  std::string callback = delivery(p_, 3, doneJob, "SUCCESS", "3 days");
+  // Still scheduled; finished only an hour ago (a retry); callback still retrying: stay.
+  std::string pending = job(p_, "3 days", "SCHEDULED", "3 days");
+  std::string lateDone = job(p_, "3 days", "DEAD", "1 hour");
+  std::string cbOpen = job(p_, "3 days", "SUCCESS", "3 days");
+  delivery(p_, 3, cbOpen, "FAILED", "3 days");
+
+  store::PurgeCounts c;
+  bool skipped = true;
+  ASSERT_TRUE(store::purgeProject(pool_, p_, nowMs() - kDay, 2, &c, &skipped).isOk());
+  EXPECT_FALSE(skipped);
+  EXPECT_EQ(c.events, 3);
+  EXPECT_EQ(c.jobs, 1);
+
+  for (const auto& id : {gone, bare1, bare2}) EXPECT_EQ(count("events", "id = '" + id + "'"), "0");
+  EXPECT_EQ(count("deliveries", "id IN ('" + goneA + "', '" + goneB + "')"), "0");
+  EXPECT_EQ(count("attempts", "delivery_id IN ('" + goneA + "', '" + goneB + "')"), "0");
+  EXPECT_EQ(count("event_skips", "event_id = '" + gone + "'"), "0");
+  EXPECT_EQ(count("jobs", "id = '" + doneJob + "'"), "0");
+  EXPECT_EQ(count("deliveries", "id IN ('" + doneJob + "', '" + callback + "')"), "0");
+  EXPECT_EQ(count("attempts", "delivery_id IN ('" + doneJob + "', '" + callback + "')"), "0");
+
+  for (const auto& id : {open, recent, other}) {
+    EXPECT_EQ(count("events", "id = '" + id + "'"), "1") << id;
+    EXPECT_EQ(count("deliveries", "event_id = '" + id + "'"), id == open ? "2" : "1") << id;
+  }
+  for (const auto& id : {pending, lateDone, cbOpen}) {
+    EXPECT_EQ(count("jobs", "id = '" + id + "'"), "1") << id;
+    EXPECT_EQ(count("deliveries", "id = '" + id + "'"), "1") << id;
+  }
+  EXPECT_EQ(count("deliveries", "kind = 3 AND job_id = '" + cbOpen + "'"), "1");
+
+  // Nothing left to do: a second pass deletes nothing.
+  store::PurgeCounts again;
+  ASSERT_TRUE(store::purgeProject(pool_, p_, nowMs() - kDay, 2, &again).isOk());
+  EXPECT_EQ(again.events + again.jobs, 0);
+}
+
+TEST_F(RetentionTest, PurgerUsesEachProjectsOwnRetentionAndKeepsUnconfiguredProjects) {
+  std::string p3 = event(p_, "3 days"), p1 = event(p_, "1 day 1 hour");
+  std::string q3 = event(q_, "3 days");
+  FixedClock clock(nowMs());
+  // p keeps 2 days; q is not in the configuration (removed): nothing of it is touched.
+  store::RetentionPurger purger(pool_, [] { return std::map<std::string, int64_t>{{"p", 2 * kDay}}; },
+                                clock);
+  store::PurgeCounts c;
+  ASSERT_TRUE(purger.runOnce(&c).isOk());
+  EXPECT_EQ(c.events, 1);
+  EXPECT_EQ(count("events", "id = '" + p3 + "'"), "0");
+  EXPECT_EQ(count("events", "id = '" + p1 + "'"), "1");
+  EXPECT_EQ(count("events", "id = '" + q3 + "'"), "1");
+}
+
+TEST_F(RetentionTest, OneNodePurgesAtATime) {
+  std::string old = event(p_, "3 days");
+  pqxx::connection other(db_.url());
+  pqxx::nontransaction hold(other);
+  hold.exec("SELECT pg_advisory_lock(1146310740, 2)");  // "DSPT", the purge lock
+
+  store::PurgeCounts c;
+  bool skipped = false;
+  ASSERT_TRUE(store::purgeProject(pool_, p_, nowMs() - kDay, 10, &c, &skipped).isOk());
+  EXPECT_TRUE(skipped);
+  EXPECT_EQ(count("events", "id = '" + old + "'"), "1");
+
+  hold.exec("SELECT pg_advisory_unlock(1146310740, 2)");
+  ASSERT_TRUE(store::purgeProject(pool_, p_, nowMs() - kDay, 10, &c, &skipped).isOk());
+  EXPECT_FALSE(skipped);
+  EXPECT_EQ(count("events", "id = '" + old + "'"), "0");
+}
+
+}  // namespace
+}  // namespace dispatch::test
