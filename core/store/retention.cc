@@ -42,16 +42,24 @@ const char* kPurgeJobsSql =
     "dd AS (DELETE FROM deliveries WHERE id IN (SELECT id FROM old)) "
     "DELETE FROM jobs WHERE id IN (SELECT id FROM old) RETURNING id";
 
-// One batch of `sql` in its own transaction; the number of rows it deleted, or -1 when
-// another node holds the purge lock.
+// One batch of `sql` in its own transaction; the number of rows it deleted (0 when a
+// concurrent change got in the way), or -1 when another node holds the purge lock.
+// Repeatable read: a delivery reopened (a retry) after the batch chose its event or job
+// makes the deletion fail as a whole instead of deleting the event from under it; what is
+// left waits for the next pass.
 int64_t purgeBatch(Connection& conn, const char* sql, const std::string& projectId,
                    TimeMs cutoff, int batch) {
-  pqxx::work tx(conn);
-  auto locked = tx.exec_params1("SELECT pg_try_advisory_xact_lock($1, $2)", kLockClass, kLockPurge);
-  if (!locked[0].as<bool>()) return -1;
-  auto r = tx.exec_params(sql, projectId, static_cast<long long>(cutoff), batch);
-  tx.commit();
-  return static_cast<int64_t>(r.size());
+  try {
+    pqxx::transaction<pqxx::isolation_level::repeatable_read> tx(conn);
+    auto locked =
+        tx.exec_params1("SELECT pg_try_advisory_xact_lock($1, $2)", kLockClass, kLockPurge);
+    if (!locked[0].as<bool>()) return -1;
+    auto r = tx.exec_params(sql, projectId, static_cast<long long>(cutoff), batch);
+    tx.commit();
+    return static_cast<int64_t>(r.size());
+  } catch (const pqxx::serialization_failure&) {
+    return 0;
+  }
 }
 
 }  // namespace

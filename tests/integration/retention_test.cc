@@ -5,6 +5,9 @@
 
 #include <pqxx/pqxx>
 
+#include <chrono>
+#include <thread>
+
 #include "core/store/db.h"
 #include "core/store/migrations.h"
 #include "core/store/project_store.h"
@@ -172,6 +175,35 @@ TEST_F(RetentionTest, OneNodePurgesAtATime) {
   ASSERT_TRUE(store::purgeProject(pool_, p_, nowMs() - kDay, 10, &c, &skipped).isOk());
   EXPECT_FALSE(skipped);
   EXPECT_EQ(count("events", "id = '" + old + "'"), "0");
+}
+
+TEST_F(RetentionTest, ADeliveryReopenedWhileThePurgeRunsKeepsItsEvent) {
+  std::string old = event(p_, "3 days");
+  std::string dead = delivery(p_, 2, old, "DEAD", "3 days");
+  // A retry of the old delivery, in flight: the row is reopened but not committed yet.
+  pqxx::connection other(db_.url());
+  pqxx::work retry(other);
+  retry.exec("UPDATE deliveries SET status = 'SCHEDULED', updated_at = now() WHERE id = '" +
+             dead + "'");
+
+  store::PurgeCounts c;
+  Status st;
+  std::thread purge([&] { st = store::purgeProject(pool_, p_, nowMs() - kDay, 10, &c); });
+  // The purge saw the delivery finished and now waits for the retry's row lock.
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  retry.commit();
+  purge.join();
+
+  EXPECT_TRUE(st.isOk()) << st.message();
+  EXPECT_EQ(c.events, 0);
+  EXPECT_EQ(count("events", "id = '" + old + "'"), "1");
+  EXPECT_EQ(count("deliveries", "id = '" + dead + "' AND status = 'SCHEDULED'"), "1");
+  // Once it has finished again (and aged), a later pass takes both.
+  db_.exec("UPDATE deliveries SET status = 'SUCCESS', updated_at = now() - interval '3 days' "
+           "WHERE id = '" + dead + "'");
+  ASSERT_TRUE(store::purgeProject(pool_, p_, nowMs() - kDay, 10, &c).isOk());
+  EXPECT_EQ(count("events", "id = '" + old + "'"), "0");
+  EXPECT_EQ(count("deliveries", "id = '" + dead + "'"), "0");
 }
 
 }  // namespace
