@@ -13,20 +13,16 @@ namespace {
 constexpr int kLockClass = 0x44535054;  // "DSPT"
 constexpr int kLockPurge = 2;
 
-// Open states: such a delivery is still to be attempted (or being attempted).
-#define OPEN_STATES "('SCHEDULED','FAILED','FIRING')"
-#define DONE_STATES "('SUCCESS','DEAD','CANCELLED')"
-
 // The oldest events of a project received before the cutoff whose deliveries have all
 // finished; their deliveries go with them (attempts and skips follow by ON DELETE CASCADE).
 // Finished deliveries only: one reopened meanwhile (a retry) is not taken from under a worker.
 const char* kPurgeEventsSql =
     "WITH old AS (SELECT e.id FROM events e WHERE e.project_id = $1 "
     "  AND e.received_at < ms_to_ts($2) AND NOT EXISTS (SELECT 1 FROM deliveries d "
-    "    WHERE d.event_id = e.id AND d.status IN " OPEN_STATES ") "
+    "    WHERE d.event_id = e.id AND d.status IN ('SCHEDULED','FAILED','FIRING')) "
     "  ORDER BY e.received_at LIMIT $3 FOR UPDATE OF e SKIP LOCKED), "
     "dd AS (DELETE FROM deliveries WHERE event_id IN (SELECT id FROM old) "
-    "  AND status IN " DONE_STATES ") "
+    "  AND status IN ('SUCCESS','DEAD','CANCELLED')) "
     "DELETE FROM events WHERE id IN (SELECT id FROM old) RETURNING id";
 
 // The oldest finished jobs of a project created and finished before the cutoff, whose
@@ -34,9 +30,9 @@ const char* kPurgeEventsSql =
 const char* kPurgeJobsSql =
     "WITH old AS (SELECT j.id FROM jobs j JOIN deliveries d ON d.id = j.id "
     "  WHERE j.project_id = $1 AND j.created_at < ms_to_ts($2) "
-    "  AND d.status IN " DONE_STATES " AND d.updated_at < ms_to_ts($2) "
+    "  AND d.status IN ('SUCCESS','DEAD','CANCELLED') AND d.updated_at < ms_to_ts($2) "
     "  AND NOT EXISTS (SELECT 1 FROM deliveries c WHERE c.kind = 3 AND c.job_id = j.id "
-    "    AND c.status IN " OPEN_STATES ") "
+    "    AND c.status IN ('SCHEDULED','FAILED','FIRING')) "
     "  ORDER BY j.created_at LIMIT $3 FOR UPDATE OF j SKIP LOCKED), "
     "cb AS (DELETE FROM deliveries WHERE kind = 3 AND job_id IN (SELECT id FROM old)), "
     "dd AS (DELETE FROM deliveries WHERE id IN (SELECT id FROM old)) "
@@ -65,11 +61,11 @@ int64_t purgeBatch(Connection& conn, const char* sql, const std::string& project
 }  // namespace
 
 Status purgeProject(Db& db, const std::string& projectId, TimeMs cutoff, int batch,
-                    PurgeCounts* counts, bool* skipped) {
+                    PurgeCounts* counts, bool* skipped, const std::function<bool()>& stop) {
   if (skipped) *skipped = false;
   for (const char* sql : {kPurgeEventsSql, kPurgeJobsSql}) {
     int64_t* total = sql == kPurgeEventsSql ? &counts->events : &counts->jobs;
-    while (true) {
+    while (!(stop && stop())) {
       int64_t n = 0;
       Status st = db.run([&](Connection& conn) { n = purgeBatch(conn, sql, projectId, cutoff, batch); });
       if (!st) return st;
@@ -117,15 +113,17 @@ Status RetentionPurger::runOnce(PurgeCounts* counts) {
   });
   if (!st) return st;
   TimeMs now = clock_.nowMs();
+  auto stopping = [this] {
+    std::lock_guard<std::mutex> g(mu_);
+    return stopping_;
+  };
   for (const auto& [id, name] : projects) {
     auto it = retention.find(name);
     if (it == retention.end() || it->second <= 0) continue;  // not configured: kept
-    {
-      std::lock_guard<std::mutex> g(mu_);
-      if (stopping_) break;
-    }
+    if (stopping()) break;
     bool skipped = false;
-    if (Status ps = purgeProject(db_, id, now - it->second, batch_, counts, &skipped); !ps) {
+    if (Status ps = purgeProject(db_, id, now - it->second, batch_, counts, &skipped, stopping);
+        !ps) {
       return ps;
     }
     if (skipped) break;  // another node is purging

@@ -27,10 +27,12 @@ struct PurgeCounts {
 };
 
 // Deletes, for one project, what is older than `cutoff`, in batches of at most `batch`
-// rows until none is left. Adds what it deleted to `counts`. Returns without deleting when
-// another node holds the purge lock (`*skipped` = true).
+// rows until none is left or `stop` (checked before each batch) says so. Adds what it
+// deleted to `counts`. Returns without deleting when another node holds the purge lock
+// (`*skipped` = true).
 Status purgeProject(Db& db, const std::string& projectId, TimeMs cutoff, int batch,
-                    PurgeCounts* counts, bool* skipped = nullptr);
+                    PurgeCounts* counts, bool* skipped = nullptr,
+                    const std::function<bool()>& stop = nullptr);
 
 // Runs a purge over every project of the current configuration every `intervalMs` (the first
 // one `firstAfterMs` after start), on its own thread.
@@ -47,7 +49,7 @@ class RetentionPurger {
   RetentionPurger& operator=(const RetentionPurger&) = delete;
 
   void start();
-  void stop();  // waits for a batch in progress; idempotent
+  void stop();  // waits for the batch in progress, if any; idempotent
   // One pass over every configured project (what the thread runs each interval).
   Status runOnce(PurgeCounts* counts);
 

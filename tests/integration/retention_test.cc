@@ -206,5 +206,17 @@ TEST_F(RetentionTest, ADeliveryReopenedWhileThePurgeRunsKeepsItsEvent) {
   EXPECT_EQ(count("deliveries", "id = '" + dead + "'"), "0");
 }
 
+TEST_F(RetentionTest, AStopEndsThePurgeBeforeItsNextBatch) {
+  for (int i = 0; i < 3; ++i) event(p_, "3 days");
+  int asked = 0;
+  store::PurgeCounts c;
+  // Stop is asked before each batch: the first goes ahead, then the node is stopping.
+  ASSERT_TRUE(store::purgeProject(pool_, p_, nowMs() - kDay, 1, &c, nullptr,
+                                  [&] { return asked++ > 0; })
+                  .isOk());
+  EXPECT_EQ(c.events, 1);
+  EXPECT_EQ(count("events", "true"), "2");
+}
+
 }  // namespace
 }  // namespace dispatch::test
