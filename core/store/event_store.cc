@@ -246,12 +246,23 @@ Result<std::optional<std::string>> EventStore::findByIdempotencyKey(const std::s
 }
 
 Status EventStore::addDeliveries(const route::IncomingEvent& e, const route::RoutePlan& plan) {
-  return db_.run([&](Connection& c) {
+  bool found = false;
+  Status st = db_.run([&](Connection& c) {
     pqxx::work tx(c);
+    // The event is touched in the same transaction (deliveries.event_id has no foreign key):
+    // once retention has deleted it this is a 404, and a retention batch running at the same
+    // time fails on the new row version instead of deleting the event under the new
+    // deliveries.
+    found = tx.exec_params("UPDATE events SET received_at = received_at WHERE id = $1", e.id)
+                .affected_rows() > 0;
+    if (!found) return;
     insertPlan(tx, e, plan, "now()");
     if (hasScheduled(plan)) tx.exec("SELECT pg_notify('dispatch_due', '0')");
     tx.commit();
   });
+  if (!st) return st;
+  if (!found) return Status(Code::kNotFound, "Event not found");
+  return Status::ok();
 }
 
 Result<route::IncomingEvent> EventStore::loadEvent(const std::string& id,

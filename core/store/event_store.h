@@ -64,7 +64,8 @@ class EventStore {
   // The id of the source's event with this idempotency value, if any.
   Result<std::optional<std::string>> findByIdempotencyKey(const std::string& source,
                                                           const std::string& key);
-  // Adds deliveries for an existing event (replay).
+  // Adds deliveries for an existing event (replay); kNotFound once the event is gone
+  // (deleted by retention since it was loaded).
   Status addDeliveries(const route::IncomingEvent& e, const route::RoutePlan& plan);
 
   Result<route::IncomingEvent> loadEvent(const std::string& id,

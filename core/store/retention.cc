@@ -9,40 +9,44 @@
 namespace dispatch::store {
 namespace {
 
-// Both keys of the transaction-level advisory lock one purging node holds per batch.
+// Both keys of the transaction-level advisory lock a purging node holds for each batch, so
+// two nodes never run batches at the same time (SKIP LOCKED alone would keep their batches
+// apart, but both would compete with the hot path at once).
 constexpr int kLockClass = 0x44535054;  // "DSPT"
 constexpr int kLockPurge = 2;
 
-// The oldest events of a project received before the cutoff whose deliveries have all
-// finished; their deliveries go with them (attempts and skips follow by ON DELETE CASCADE).
-// Finished deliveries only: one reopened meanwhile (a retry) is not taken from under a worker.
+// The oldest events of a project received before the cutoff whose deliveries all finished
+// before it too (a delivery retried last week keeps its event and attempts for another
+// retention period); their deliveries go with them (attempts and skips follow by ON DELETE
+// CASCADE).
 const char* kPurgeEventsSql =
     "WITH old AS (SELECT e.id FROM events e WHERE e.project_id = $1 "
     "  AND e.received_at < ms_to_ts($2) AND NOT EXISTS (SELECT 1 FROM deliveries d "
-    "    WHERE d.event_id = e.id AND d.status IN ('SCHEDULED','FAILED','FIRING')) "
+    "    WHERE d.event_id = e.id AND (d.status IN ('SCHEDULED','FAILED','FIRING') "
+    "    OR d.updated_at >= ms_to_ts($2))) "
     "  ORDER BY e.received_at LIMIT $3 FOR UPDATE OF e SKIP LOCKED), "
-    "dd AS (DELETE FROM deliveries WHERE event_id IN (SELECT id FROM old) "
-    "  AND status IN ('SUCCESS','DEAD','CANCELLED')) "
+    "dd AS (DELETE FROM deliveries WHERE event_id IN (SELECT id FROM old)) "
     "DELETE FROM events WHERE id IN (SELECT id FROM old) RETURNING id";
 
-// The oldest finished jobs of a project created and finished before the cutoff, whose
-// callback (if any) has finished too; with their delivery and callback.
+// The oldest jobs of a project created and finished before the cutoff, whose callback (if
+// any) finished before it too; with their delivery and callback.
 const char* kPurgeJobsSql =
     "WITH old AS (SELECT j.id FROM jobs j JOIN deliveries d ON d.id = j.id "
     "  WHERE j.project_id = $1 AND j.created_at < ms_to_ts($2) "
     "  AND d.status IN ('SUCCESS','DEAD','CANCELLED') AND d.updated_at < ms_to_ts($2) "
     "  AND NOT EXISTS (SELECT 1 FROM deliveries c WHERE c.kind = 3 AND c.job_id = j.id "
-    "    AND c.status IN ('SCHEDULED','FAILED','FIRING')) "
+    "    AND (c.status IN ('SCHEDULED','FAILED','FIRING') OR c.updated_at >= ms_to_ts($2))) "
     "  ORDER BY j.created_at LIMIT $3 FOR UPDATE OF j SKIP LOCKED), "
     "cb AS (DELETE FROM deliveries WHERE kind = 3 AND job_id IN (SELECT id FROM old)), "
     "dd AS (DELETE FROM deliveries WHERE id IN (SELECT id FROM old)) "
     "DELETE FROM jobs WHERE id IN (SELECT id FROM old) RETURNING id";
 
-// One batch of `sql` in its own transaction; the number of rows it deleted (0 when a
-// concurrent change got in the way), or -1 when another node holds the purge lock.
-// Repeatable read: a delivery reopened (a retry) after the batch chose its event or job
-// makes the deletion fail as a whole instead of deleting the event from under it; what is
-// left waits for the next pass.
+// One batch of `sql` in its own transaction; the number of events or jobs it deleted (0
+// when a concurrent change got in the way), or -1 when another node holds the purge lock.
+// Repeatable read: a delivery reopened (a retry) or added (a replay touches its event) after
+// the batch chose its event or job makes the batch fail as a whole (a serialization failure,
+// or a deadlock, rolled back) instead of deleting the event from under it; what is left
+// waits for the next pass. A row lock held elsewhere for more than 5 s ends the pass.
 int64_t purgeBatch(Connection& conn, const char* sql, const std::string& projectId,
                    TimeMs cutoff, int batch) {
   try {
@@ -50,10 +54,11 @@ int64_t purgeBatch(Connection& conn, const char* sql, const std::string& project
     auto locked =
         tx.exec_params1("SELECT pg_try_advisory_xact_lock($1, $2)", kLockClass, kLockPurge);
     if (!locked[0].as<bool>()) return -1;
+    tx.exec("SET LOCAL lock_timeout = '5s'");
     auto r = tx.exec_params(sql, projectId, static_cast<long long>(cutoff), batch);
     tx.commit();
     return static_cast<int64_t>(r.size());
-  } catch (const pqxx::serialization_failure&) {
+  } catch (const pqxx::transaction_rollback&) {
     return 0;
   }
 }

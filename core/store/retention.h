@@ -1,10 +1,10 @@
 // Retention (config.md `projects[].retention`): what is older than a project's retention is
-// deleted for good — events whose deliveries have all finished (with those deliveries,
-// their attempts and skips) and finished jobs (with their delivery, its attempts and the
-// job's callback). Work still open is never deleted, however old: an event waits for its
-// last delivery, a job for its end (and its callback's).
-// One node purges at a time (an advisory lock per batch); batches are small so the
-// deletions never hold many row locks or stall the hot path.
+// deleted for good — events whose deliveries all finished before the cutoff (with those
+// deliveries, their attempts and skips) and jobs finished before it (with their delivery,
+// its attempts and the job's callback). Work still open is never deleted, however old: an
+// event waits for its last delivery, a job for its end (and its callback's).
+// Purging nodes take turns (an advisory lock per batch); batches are small so the deletions
+// never hold many row locks for long.
 #pragma once
 
 #include <condition_variable>

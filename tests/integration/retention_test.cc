@@ -1,6 +1,6 @@
-// Retention against a real PostgreSQL: what is older than the cutoff and finished goes with
-// everything that hangs off it; open work, recent rows and other projects stay; one node
-// purges at a time.
+// Retention against a real PostgreSQL: what is older than the cutoff and finished before it
+// goes with everything that hangs off it; open work, recent rows and other projects stay;
+// a retry or replay racing the purge keeps its event; purging nodes take turns.
 #include <gtest/gtest.h>
 
 #include <pqxx/pqxx>
@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "core/store/db.h"
+#include "core/store/event_store.h"
 #include "core/store/migrations.h"
 #include "core/store/project_store.h"
 #include "core/store/retention.h"
@@ -75,6 +76,18 @@ class RetentionTest : public ::testing::Test {
     return id;
   }
 
+  // True once a session of this database waits for a lock (at most 5 s).
+  bool waitForALockWait() {
+    for (int i = 0; i < 100; ++i) {
+      if (db_.scalar("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                     "AND wait_event_type = 'Lock'") != "0") {
+        return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  }
+
   std::string count(const std::string& table, const std::string& where) {
     return db_.scalar("SELECT count(*) FROM " + table + " WHERE " + where);
   }
@@ -97,6 +110,9 @@ TEST_F(RetentionTest, DeletesWhatIsOldAndFinishedWithEverythingHangingOffIt) {
   std::string open = event(p_, "3 days");
   delivery(p_, 2, open, "SUCCESS", "3 days");
   delivery(p_, 2, open, "FAILED", "3 days");
+  // Old, but a delivery of it finished only an hour ago (retried): stays whole.
+  std::string retried = event(p_, "3 days");
+  delivery(p_, 2, retried, "SUCCESS", "1 hour");
   // Recent: stays.
   std::string recent = event(p_, "1 hour");
   delivery(p_, 2, recent, "SUCCESS", "1 hour");
@@ -107,11 +123,14 @@ TEST_F(RetentionTest, DeletesWhatIsOldAndFinishedWithEverythingHangingOffIt) {
   // Jobs: finished long ago with a finished callback — goes with both deliveries.
   std::string doneJob = job(p_, "3 days", "SUCCESS", "3 days");
   std::string callback = delivery(p_, 3, doneJob, "SUCCESS", "3 days");
-  // Still scheduled; finished only an hour ago (a retry); callback still retrying: stay.
+  // Still scheduled; finished only an hour ago (a retry); callback still retrying; callback
+  // finished only an hour ago: stay.
   std::string pending = job(p_, "3 days", "SCHEDULED", "3 days");
   std::string lateDone = job(p_, "3 days", "DEAD", "1 hour");
   std::string cbOpen = job(p_, "3 days", "SUCCESS", "3 days");
   delivery(p_, 3, cbOpen, "FAILED", "3 days");
+  std::string cbLate = job(p_, "3 days", "SUCCESS", "3 days");
+  delivery(p_, 3, cbLate, "SUCCESS", "1 hour");
 
   store::PurgeCounts c;
   bool skipped = true;
@@ -128,11 +147,11 @@ TEST_F(RetentionTest, DeletesWhatIsOldAndFinishedWithEverythingHangingOffIt) {
   EXPECT_EQ(count("deliveries", "id IN ('" + doneJob + "', '" + callback + "')"), "0");
   EXPECT_EQ(count("attempts", "delivery_id IN ('" + doneJob + "', '" + callback + "')"), "0");
 
-  for (const auto& id : {open, recent, other}) {
+  for (const auto& id : {open, retried, recent, other}) {
     EXPECT_EQ(count("events", "id = '" + id + "'"), "1") << id;
     EXPECT_EQ(count("deliveries", "event_id = '" + id + "'"), id == open ? "2" : "1") << id;
   }
-  for (const auto& id : {pending, lateDone, cbOpen}) {
+  for (const auto& id : {pending, lateDone, cbOpen, cbLate}) {
     EXPECT_EQ(count("jobs", "id = '" + id + "'"), "1") << id;
     EXPECT_EQ(count("deliveries", "id = '" + id + "'"), "1") << id;
   }
@@ -159,7 +178,7 @@ TEST_F(RetentionTest, PurgerUsesEachProjectsOwnRetentionAndKeepsUnconfiguredProj
   EXPECT_EQ(count("events", "id = '" + q3 + "'"), "1");
 }
 
-TEST_F(RetentionTest, OneNodePurgesAtATime) {
+TEST_F(RetentionTest, APurgeStandsAsideWhileAnotherNodeHoldsThePurgeLock) {
   std::string old = event(p_, "3 days");
   pqxx::connection other(db_.url());
   pqxx::nontransaction hold(other);
@@ -190,7 +209,7 @@ TEST_F(RetentionTest, ADeliveryReopenedWhileThePurgeRunsKeepsItsEvent) {
   Status st;
   std::thread purge([&] { st = store::purgeProject(pool_, p_, nowMs() - kDay, 10, &c); });
   // The purge saw the delivery finished and now waits for the retry's row lock.
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  ASSERT_TRUE(waitForALockWait()) << "the purge never waited for the retry's row lock";
   retry.commit();
   purge.join();
 
@@ -216,6 +235,51 @@ TEST_F(RetentionTest, AStopEndsThePurgeBeforeItsNextBatch) {
                   .isOk());
   EXPECT_EQ(c.events, 1);
   EXPECT_EQ(count("events", "true"), "2");
+}
+
+TEST_F(RetentionTest, AReplayAfterThePurgeIsNotFoundAndAddsNothing) {
+  std::string old = event(p_, "3 days");
+  delivery(p_, 2, old, "SUCCESS", "3 days");
+  store::EventStore events(pool_, nullptr);
+  auto loaded = events.loadEvent(old, std::nullopt);  // the replay reads the event …
+  ASSERT_TRUE(loaded.isOk());
+
+  store::PurgeCounts c;  // … retention deletes it …
+  ASSERT_TRUE(store::purgeProject(pool_, p_, nowMs() - kDay, 10, &c).isOk());
+  ASSERT_EQ(c.events, 1);
+
+  route::RoutePlan plan;  // … and the replay's deliveries find it gone.
+  route::PlannedDelivery d;
+  d.id = newUuidV7();
+  d.destination = "d";
+  d.url = "http://127.0.0.1:9/";
+  d.messageId = d.id;
+  plan.deliveries.push_back(d);
+  Status st = events.addDeliveries(*loaded, plan);
+  EXPECT_EQ(st.code(), Code::kNotFound);
+  EXPECT_EQ(count("deliveries", "event_id = '" + old + "'"), "0");
+}
+
+TEST_F(RetentionTest, AReplayInFlightKeepsItsEventFromABatchThatChoseIt) {
+  std::string old = event(p_, "3 days");
+  delivery(p_, 2, old, "SUCCESS", "3 days");
+  // What a replay does in its transaction: touch the event, add a delivery; not committed.
+  pqxx::connection other(db_.url());
+  pqxx::work replay(other);
+  replay.exec("UPDATE events SET received_at = received_at WHERE id = '" + old + "'");
+  // The batch skips the event while the replay holds it …
+  store::PurgeCounts c;
+  ASSERT_TRUE(store::purgeProject(pool_, p_, nowMs() - kDay, 10, &c).isOk());
+  EXPECT_EQ(c.events, 0);
+  replay.exec("INSERT INTO deliveries (id, project_id, kind, event_id, url, message_id, status, "
+              "due_at, created_at, updated_at) VALUES ('" + newUuidV7() + "', '" + p_ +
+              "', 2, '" + old + "', 'http://127.0.0.1:9/', 'm', 'SCHEDULED', now(), now(), now())");
+  replay.commit();
+  // … and, the new delivery open, keeps it afterwards.
+  ASSERT_TRUE(store::purgeProject(pool_, p_, nowMs() - kDay, 10, &c).isOk());
+  EXPECT_EQ(c.events, 0);
+  EXPECT_EQ(count("events", "id = '" + old + "'"), "1");
+  EXPECT_EQ(count("deliveries", "event_id = '" + old + "'"), "2");
 }
 
 }  // namespace
