@@ -172,10 +172,6 @@ bool writeCompletion(Connection& conn, pqxx::transaction_base& tx, const deliver
   return true;
 }
 
-// Planner settings for a statement that meets an array of ids with their rows: by hash (a
-// nested loop would be quadratic in the batch size) and through the primary key.
-const char* kPlanByIdSql = "SET LOCAL enable_nestloop = off; SET LOCAL enable_seqscan = off";
-
 // Many completions in one statement: arrays zipped by unnest. `d.id = ANY($1)` keeps the
 // update an index lookup however the planner sizes the unnest.
 const char* kCompleteBatchSql =
@@ -229,9 +225,11 @@ Status DeliveryStore::completeBatch(const std::vector<delivery::Completion>& cs,
       // The outcomes meet their rows by hash: a nested loop over the two would be quadratic in
       // the batch size (the planner expects one row from the id lookup and picks one).
       // The rows are found through the primary key, never by a scan: the prepared statement's
-      // generic plan is built once per connection, and one built while the table was still
-      // small (a fresh database) chose a sequential scan and kept it as the table grew.
-      tx.exec(kPlanByIdSql);
+      // generic plan is built once per connection and kept until the table is next analyzed,
+      // and one built while the table was still small (a fresh database) chose a sequential
+      // scan of the whole table for every batch meanwhile. (force_custom_plan would replan
+      // every batch instead.)
+      tx.exec("SET LOCAL enable_nestloop = off; SET LOCAL enable_seqscan = off");
       conn.prepared("delivery_complete_batch", kCompleteBatchSql);
       std::string v[kCols];
       for (int i = 0; i < kCols; ++i) v[i] = cols[i].take();
@@ -290,7 +288,7 @@ Status DeliveryStore::renew(const std::vector<std::pair<std::string, int64_t>>& 
   return db_.run([&](Connection& conn) {
     pqxx::work tx(conn);
     tx.exec("SET LOCAL synchronous_commit = off");  // a lost renewal only shortens a lease
-    tx.exec(kPlanByIdSql);  // ids meet rows by hash (not n × n) through the primary key
+    tx.exec("SET LOCAL enable_nestloop = off");     // ids meet rows by hash, not n × n
     tx.exec_params(
         "WITH r AS (SELECT d.id FROM deliveries d "
         "  JOIN unnest($1::uuid[], $2::bigint[]) AS t(id, seq) ON d.id = t.id "
