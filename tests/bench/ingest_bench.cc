@@ -191,23 +191,33 @@ int main(int argc, char** argv) {
   for (const auto& a : arrivals) lat.push_back(a.latencyUs);
   if (window > 0) {
     // By the window of send time: requests accepted, deliveries arrived, their latency.
+    // Requests sent after the run's last second (a schedule that slipped) are counted apart,
+    // not in the last window, so a run falling behind cannot look steady.
     const int n = (seconds + window - 1) / window;
-    std::vector<std::vector<int64_t>> wl(static_cast<size_t>(n));
-    std::vector<int> wa(static_cast<size_t>(n), 0);
+    std::vector<std::vector<int64_t>> wl(static_cast<size_t>(n) + 1);
+    std::vector<int> wa(static_cast<size_t>(n) + 1, 0);
     auto slot = [&](int64_t sentUs) {
-      int64_t k = (sentUs - startWallUs) / (int64_t{window} * 1'000'000);
-      return static_cast<size_t>(std::clamp<int64_t>(k, 0, n - 1));
+      int64_t us = sentUs - startWallUs;
+      if (us >= int64_t{seconds} * 1'000'000) return static_cast<size_t>(n);
+      return static_cast<size_t>(std::max<int64_t>(0, us / (int64_t{window} * 1'000'000)));
     };
     for (const auto& a : arrivals) wl[slot(a.sentUs)].push_back(a.latencyUs);
     for (int64_t t : acceptedAtUs) ++wa[slot(t)];
+    // A percentile of an empty window is "-" (no figure), never a number that passes a bar.
+    auto pct = [](const std::vector<int64_t>& w, double p) {
+      char buf[32] = "-";
+      if (!w.empty()) std::snprintf(buf, sizeof buf, "%.1f", pctMs(w, p));
+      return std::string(buf);
+    };
     for (int k = 0; k < n; ++k) {
       int from = k * window, to = std::min(seconds, from + window);
       const auto& w = wl[static_cast<size_t>(k)];
-      std::printf("window %d %d accepted_per_s %.0f delivered_per_s %.0f p50 %.1f p99 %.1f max %.1f\n",
+      std::printf("window %d %d accepted_per_s %.0f delivered_per_s %.0f p50 %s p99 %s max %s\n",
                   from, to, wa[static_cast<size_t>(k)] / double(to - from),
-                  static_cast<double>(w.size()) / double(to - from), pctMs(w, 0.50),
-                  pctMs(w, 0.99), pctMs(w, 1.0));
+                  static_cast<double>(w.size()) / double(to - from), pct(w, 0.50).c_str(),
+                  pct(w, 0.99).c_str(), pct(w, 1.0).c_str());
     }
+    std::printf("sent_after_end %d\n", wa[static_cast<size_t>(n)]);
   }
   std::printf("e2e_rate_per_s %d\n", rate);
   std::printf("e2e_sent_per_s %.0f\n", sentSecs > 0 ? total / sentSecs : 0.0);
