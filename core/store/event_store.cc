@@ -310,9 +310,15 @@ Result<EventView> EventStore::getEvent(const std::string& id,
   v.eventType = ev->eventType;
   v.body = ev->body;
   v.receivedAt = ev->receivedAt;
+  bool gone = false;  // deleted (retention) since loadEvent read it
   Status st = db_.run([&](Connection& c) {
     pqxx::read_transaction tx(c);
-    v.headersJson = tx.exec_params("SELECT headers FROM events WHERE id = $1", id)[0][0].c_str();
+    auto h = tx.exec_params("SELECT headers FROM events WHERE id = $1", id);
+    if (h.empty()) {
+      gone = true;
+      return;
+    }
+    v.headersJson = h[0][0].c_str();
     auto r = tx.exec_params(std::string("SELECT ") + kDeliveryColumns +
                                 "FROM deliveries d WHERE d.event_id = $1 ORDER BY d.created_at, d.id",
                             id);
@@ -325,6 +331,7 @@ Result<EventView> EventStore::getEvent(const std::string& id,
     for (const auto& row : s) v.skips.push_back({row[0].c_str(), row[1].c_str()});
   });
   if (!st) return st;
+  if (gone) return Status(Code::kNotFound, "Event not found");
   return v;
 }
 

@@ -1,6 +1,8 @@
 // Job rows: creation in one transaction with the delivery, reads joined with it.
 #include "core/store/job_store.h"
 
+#include <stdexcept>
+
 #include "core/store/connection.h"
 
 #include "core/store/group_commit_tx.h"
@@ -68,19 +70,27 @@ Result<CreateOutcome> JobStore::create(const jobs::NewJob& nj) {
     c.prepared("job_create", kCreateSql);
     const char* idem = nj.idempotencyKey ? nj.idempotencyKey->c_str() : nullptr;
     const char* cb = nj.callbackUrl ? nj.callbackUrl->c_str() : nullptr;
-    // One round trip: the delivery row is inserted only when the job row was.
-    auto ins = tx.exec_prepared(
-        "job_create", nj.id, nj.projectId, nj.title, nj.webhookUrl, nj.payload,
-        static_cast<long long>(nj.fireAt), cb, idem, static_cast<long long>(nj.createdAt));
-    if (ins.empty()) {
+    // One round trip: the delivery row is inserted only when the job row was. The key's
+    // holder can disappear between the two statements (retention deleted it): then the key
+    // is free again and the insert is tried once more.
+    for (int tries = 0; tries < 3; ++tries) {
+      auto ins = tx.exec_prepared(
+          "job_create", nj.id, nj.projectId, nj.title, nj.webhookUrl, nj.payload,
+          static_cast<long long>(nj.fireAt), cb, idem, static_cast<long long>(nj.createdAt));
+      if (!ins.empty()) {
+        b.notifyDue(nj.fireAt);
+        return;
+      }
       // Same Idempotency-Key (a concurrent request won): answer with that job.
       auto ex = tx.exec_params(
           "SELECT id FROM jobs WHERE project_id = $1 AND idempotency_key = $2", nj.projectId,
           *nj.idempotencyKey);
-      existingId = ex[0][0].c_str();
-      return;
+      if (!ex.empty()) {
+        existingId = ex[0][0].c_str();
+        return;
+      }
     }
-    b.notifyDue(nj.fireAt);
+    throw std::runtime_error("idempotency key holder kept changing");
   });
   if (!st) return st;
   if (existingId) {

@@ -46,7 +46,7 @@ const char* kPurgeJobsSql =
 // Repeatable read: a delivery reopened (a retry) or added (a replay touches its event) after
 // the batch chose its event or job makes the batch fail as a whole (a serialization failure,
 // or a deadlock, rolled back) instead of deleting the event from under it; what is left
-// waits for the next pass. A row lock held elsewhere for more than 5 s ends the pass.
+// waits for the next pass. So does a batch that waited 5 s for a row lock held elsewhere.
 int64_t purgeBatch(Connection& conn, const char* sql, const std::string& projectId,
                    TimeMs cutoff, int batch) {
   try {
@@ -60,6 +60,9 @@ int64_t purgeBatch(Connection& conn, const char* sql, const std::string& project
     return static_cast<int64_t>(r.size());
   } catch (const pqxx::transaction_rollback&) {
     return 0;
+  } catch (const pqxx::sql_error& e) {
+    if (e.sqlstate() == "55P03") return 0;  // lock_timeout: the rows stay for the next pass
+    throw;
   }
 }
 

@@ -76,11 +76,11 @@ class RetentionTest : public ::testing::Test {
     return id;
   }
 
-  // True once a session of this database waits for a lock (at most 5 s).
-  bool waitForALockWait() {
+  // True once `n` sessions of this database wait for a lock (at most 5 s).
+  bool waitForALockWait(int n = 1) {
     for (int i = 0; i < 100; ++i) {
-      if (db_.scalar("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                     "AND wait_event_type = 'Lock'") != "0") {
+      if (std::stoi(db_.scalar("SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                               "current_database() AND wait_event_type = 'Lock'")) >= n) {
         return true;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -209,9 +209,10 @@ TEST_F(RetentionTest, ADeliveryReopenedWhileThePurgeRunsKeepsItsEvent) {
   Status st;
   std::thread purge([&] { st = store::purgeProject(pool_, p_, nowMs() - kDay, 10, &c); });
   // The purge saw the delivery finished and now waits for the retry's row lock.
-  ASSERT_TRUE(waitForALockWait()) << "the purge never waited for the retry's row lock";
+  bool waited = waitForALockWait();
   retry.commit();
   purge.join();
+  EXPECT_TRUE(waited) << "the purge never waited for the retry's row lock";
 
   EXPECT_TRUE(st.isOk()) << st.message();
   EXPECT_EQ(c.events, 0);
@@ -280,6 +281,60 @@ TEST_F(RetentionTest, AReplayInFlightKeepsItsEventFromABatchThatChoseIt) {
   EXPECT_EQ(c.events, 0);
   EXPECT_EQ(count("events", "id = '" + old + "'"), "1");
   EXPECT_EQ(count("deliveries", "event_id = '" + old + "'"), "2");
+}
+
+TEST_F(RetentionTest, AReplayWaitingOnABatchThatDeletesItsEventIsNotFound) {
+  std::string old = event(p_, "3 days");
+  std::string d0 = delivery(p_, 2, old, "SUCCESS", "3 days");
+  store::EventStore events(pool_, nullptr);
+  auto loaded = events.loadEvent(old, std::nullopt);
+  ASSERT_TRUE(loaded.isOk());
+
+  // Something holds the event's delivery, so the batch that chose the event waits for it …
+  pqxx::connection other(db_.url());
+  pqxx::work holder(other);
+  holder.exec("SELECT 1 FROM deliveries WHERE id = '" + d0 + "' FOR UPDATE");
+  store::PurgeCounts c;
+  Status purged;
+  std::thread purge([&] { purged = store::purgeProject(pool_, p_, nowMs() - kDay, 10, &c); });
+  bool purgeWaited = waitForALockWait(1);
+  // … and a replay of the event, through the store, waits for the batch.
+  route::RoutePlan plan;
+  route::PlannedDelivery d;
+  d.id = newUuidV7();
+  d.destination = "d";
+  d.url = "http://127.0.0.1:9/";
+  d.messageId = d.id;
+  plan.deliveries.push_back(d);
+  Status replayed;
+  std::thread replay([&] { replayed = events.addDeliveries(*loaded, plan); });
+  bool replayWaited = purgeWaited && waitForALockWait(2);
+  holder.abort();
+  purge.join();
+  replay.join();
+  EXPECT_TRUE(purgeWaited) << "the batch did not wait for the held delivery";
+  EXPECT_TRUE(replayWaited) << "the replay did not wait for the batch";
+
+  ASSERT_TRUE(purged.isOk()) << purged.message();
+  EXPECT_EQ(c.events, 1);
+  EXPECT_EQ(replayed.code(), Code::kNotFound);
+  EXPECT_EQ(count("events", "id = '" + old + "'"), "0");
+  EXPECT_EQ(count("deliveries", "event_id = '" + old + "'"), "0");  // no orphan
+}
+
+TEST_F(RetentionTest, ABatchThatWaitsTooLongForARowLockLeavesItForTheNextPass) {
+  std::string old = event(p_, "3 days");
+  std::string d0 = delivery(p_, 2, old, "SUCCESS", "3 days");
+  pqxx::connection other(db_.url());
+  pqxx::work holder(other);
+  holder.exec("SELECT 1 FROM deliveries WHERE id = '" + d0 + "' FOR UPDATE");
+  store::PurgeCounts c;
+  // The batch gives up after its 5 s lock timeout: no error, nothing deleted.
+  ASSERT_TRUE(store::purgeProject(pool_, p_, nowMs() - kDay, 10, &c).isOk());
+  EXPECT_EQ(c.events, 0);
+  holder.abort();
+  ASSERT_TRUE(store::purgeProject(pool_, p_, nowMs() - kDay, 10, &c).isOk());
+  EXPECT_EQ(c.events, 1);
 }
 
 }  // namespace
