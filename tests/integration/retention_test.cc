@@ -88,6 +88,18 @@ class RetentionTest : public ::testing::Test {
     return false;
   }
 
+  // What a replay adds: one delivery with its own webhook-id.
+  static route::RoutePlan replayPlan() {
+    route::PlannedDelivery d;
+    d.id = newUuidV7();
+    d.destination = "d";
+    d.url = "http://127.0.0.1:9/";
+    d.messageId = d.id;
+    route::RoutePlan plan;
+    plan.deliveries.push_back(d);
+    return plan;
+  }
+
   std::string count(const std::string& table, const std::string& where) {
     return db_.scalar("SELECT count(*) FROM " + table + " WHERE " + where);
   }
@@ -249,14 +261,8 @@ TEST_F(RetentionTest, AReplayAfterThePurgeIsNotFoundAndAddsNothing) {
   ASSERT_TRUE(store::purgeProject(pool_, p_, nowMs() - kDay, 10, &c).isOk());
   ASSERT_EQ(c.events, 1);
 
-  route::RoutePlan plan;  // … and the replay's deliveries find it gone.
-  route::PlannedDelivery d;
-  d.id = newUuidV7();
-  d.destination = "d";
-  d.url = "http://127.0.0.1:9/";
-  d.messageId = d.id;
-  plan.deliveries.push_back(d);
-  Status st = events.addDeliveries(*loaded, plan);
+  // … and the replay's deliveries find it gone.
+  Status st = events.addDeliveries(*loaded, replayPlan());
   EXPECT_EQ(st.code(), Code::kNotFound);
   EXPECT_EQ(count("deliveries", "event_id = '" + old + "'"), "0");
 }
@@ -299,13 +305,7 @@ TEST_F(RetentionTest, AReplayWaitingOnABatchThatDeletesItsEventIsNotFound) {
   std::thread purge([&] { purged = store::purgeProject(pool_, p_, nowMs() - kDay, 10, &c); });
   bool purgeWaited = waitForALockWait(1);
   // … and a replay of the event, through the store, waits for the batch.
-  route::RoutePlan plan;
-  route::PlannedDelivery d;
-  d.id = newUuidV7();
-  d.destination = "d";
-  d.url = "http://127.0.0.1:9/";
-  d.messageId = d.id;
-  plan.deliveries.push_back(d);
+  route::RoutePlan plan = replayPlan();
   Status replayed;
   std::thread replay([&] { replayed = events.addDeliveries(*loaded, plan); });
   bool replayWaited = purgeWaited && waitForALockWait(2);
