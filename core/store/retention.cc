@@ -71,8 +71,9 @@ int64_t purgeBatch(Connection& conn, const char* sql, const std::string& project
 Status purgeProject(Db& db, const std::string& projectId, TimeMs cutoff, int batch,
                     PurgeCounts* counts, bool* skipped, const std::function<bool()>& stop) {
   if (skipped) *skipped = false;
-  for (const char* sql : {kPurgeEventsSql, kPurgeJobsSql}) {
-    int64_t* total = sql == kPurgeEventsSql ? &counts->events : &counts->jobs;
+  const std::pair<const char*, int64_t*> kinds[] = {{kPurgeEventsSql, &counts->events},
+                                                     {kPurgeJobsSql, &counts->jobs}};
+  for (const auto& [sql, total] : kinds) {
     while (!(stop && stop())) {
       int64_t n = 0;
       Status st = db.run([&](Connection& conn) { n = purgeBatch(conn, sql, projectId, cutoff, batch); });

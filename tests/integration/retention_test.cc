@@ -6,6 +6,7 @@
 #include <pqxx/pqxx>
 
 #include <chrono>
+#include <functional>
 #include <thread>
 
 #include "core/store/db.h"
@@ -88,6 +89,12 @@ class RetentionTest : public ::testing::Test {
     return false;
   }
 
+  // Purges project p with a cutoff one day back.
+  Status purge(int batch, store::PurgeCounts* c, bool* skipped = nullptr,
+               const std::function<bool()>& stop = nullptr) {
+    return store::purgeProject(pool_, p_, nowMs() - kDay, batch, c, skipped, stop);
+  }
+
   // What a replay adds: one delivery with its own webhook-id.
   static route::RoutePlan replayPlan() {
     route::PlannedDelivery d;
@@ -146,7 +153,7 @@ TEST_F(RetentionTest, DeletesWhatIsOldAndFinishedWithEverythingHangingOffIt) {
 
   store::PurgeCounts c;
   bool skipped = true;
-  ASSERT_TRUE(store::purgeProject(pool_, p_, nowMs() - kDay, 2, &c, &skipped).isOk());
+  ASSERT_TRUE(purge(2, &c, &skipped).isOk());
   EXPECT_FALSE(skipped);
   EXPECT_EQ(c.events, 3);
   EXPECT_EQ(c.jobs, 1);
@@ -171,7 +178,7 @@ TEST_F(RetentionTest, DeletesWhatIsOldAndFinishedWithEverythingHangingOffIt) {
 
   // Nothing left to do: a second pass deletes nothing.
   store::PurgeCounts again;
-  ASSERT_TRUE(store::purgeProject(pool_, p_, nowMs() - kDay, 2, &again).isOk());
+  ASSERT_TRUE(purge(2, &again).isOk());
   EXPECT_EQ(again.events + again.jobs, 0);
 }
 
@@ -198,12 +205,12 @@ TEST_F(RetentionTest, APurgeStandsAsideWhileAnotherNodeHoldsThePurgeLock) {
 
   store::PurgeCounts c;
   bool skipped = false;
-  ASSERT_TRUE(store::purgeProject(pool_, p_, nowMs() - kDay, 10, &c, &skipped).isOk());
+  ASSERT_TRUE(purge(10, &c, &skipped).isOk());
   EXPECT_TRUE(skipped);
   EXPECT_EQ(count("events", "id = '" + old + "'"), "1");
 
   hold.exec("SELECT pg_advisory_unlock(1146310740, 2)");
-  ASSERT_TRUE(store::purgeProject(pool_, p_, nowMs() - kDay, 10, &c, &skipped).isOk());
+  ASSERT_TRUE(purge(10, &c, &skipped).isOk());
   EXPECT_FALSE(skipped);
   EXPECT_EQ(count("events", "id = '" + old + "'"), "0");
 }
@@ -219,11 +226,11 @@ TEST_F(RetentionTest, ADeliveryReopenedWhileThePurgeRunsKeepsItsEvent) {
 
   store::PurgeCounts c;
   Status st;
-  std::thread purge([&] { st = store::purgeProject(pool_, p_, nowMs() - kDay, 10, &c); });
+  std::thread purging([&] { st = purge(10, &c); });
   // The purge saw the delivery finished and now waits for the retry's row lock.
   bool waited = waitForALockWait();
   retry.commit();
-  purge.join();
+  purging.join();
   EXPECT_TRUE(waited) << "the purge never waited for the retry's row lock";
 
   EXPECT_TRUE(st.isOk()) << st.message();
@@ -233,7 +240,7 @@ TEST_F(RetentionTest, ADeliveryReopenedWhileThePurgeRunsKeepsItsEvent) {
   // Once it has finished again (and aged), a later pass takes both.
   db_.exec("UPDATE deliveries SET status = 'SUCCESS', updated_at = now() - interval '3 days' "
            "WHERE id = '" + dead + "'");
-  ASSERT_TRUE(store::purgeProject(pool_, p_, nowMs() - kDay, 10, &c).isOk());
+  ASSERT_TRUE(purge(10, &c).isOk());
   EXPECT_EQ(count("events", "id = '" + old + "'"), "0");
   EXPECT_EQ(count("deliveries", "id = '" + dead + "'"), "0");
 }
@@ -243,9 +250,7 @@ TEST_F(RetentionTest, AStopEndsThePurgeBeforeItsNextBatch) {
   int asked = 0;
   store::PurgeCounts c;
   // Stop is asked before each batch: the first goes ahead, then the node is stopping.
-  ASSERT_TRUE(store::purgeProject(pool_, p_, nowMs() - kDay, 1, &c, nullptr,
-                                  [&] { return asked++ > 0; })
-                  .isOk());
+  ASSERT_TRUE(purge(1, &c, nullptr, [&] { return asked++ > 0; }).isOk());
   EXPECT_EQ(c.events, 1);
   EXPECT_EQ(count("events", "true"), "2");
 }
@@ -258,7 +263,7 @@ TEST_F(RetentionTest, AReplayAfterThePurgeIsNotFoundAndAddsNothing) {
   ASSERT_TRUE(loaded.isOk());
 
   store::PurgeCounts c;  // … retention deletes it …
-  ASSERT_TRUE(store::purgeProject(pool_, p_, nowMs() - kDay, 10, &c).isOk());
+  ASSERT_TRUE(purge(10, &c).isOk());
   ASSERT_EQ(c.events, 1);
 
   // … and the replay's deliveries find it gone.
@@ -276,14 +281,14 @@ TEST_F(RetentionTest, AReplayInFlightKeepsItsEventFromABatchThatChoseIt) {
   replay.exec("UPDATE events SET received_at = received_at WHERE id = '" + old + "'");
   // The batch skips the event while the replay holds it …
   store::PurgeCounts c;
-  ASSERT_TRUE(store::purgeProject(pool_, p_, nowMs() - kDay, 10, &c).isOk());
+  ASSERT_TRUE(purge(10, &c).isOk());
   EXPECT_EQ(c.events, 0);
   replay.exec("INSERT INTO deliveries (id, project_id, kind, event_id, url, message_id, status, "
               "due_at, created_at, updated_at) VALUES ('" + newUuidV7() + "', '" + p_ +
               "', 2, '" + old + "', 'http://127.0.0.1:9/', 'm', 'SCHEDULED', now(), now(), now())");
   replay.commit();
   // … and, the new delivery open, keeps it afterwards.
-  ASSERT_TRUE(store::purgeProject(pool_, p_, nowMs() - kDay, 10, &c).isOk());
+  ASSERT_TRUE(purge(10, &c).isOk());
   EXPECT_EQ(c.events, 0);
   EXPECT_EQ(count("events", "id = '" + old + "'"), "1");
   EXPECT_EQ(count("deliveries", "event_id = '" + old + "'"), "2");
@@ -302,7 +307,7 @@ TEST_F(RetentionTest, AReplayWaitingOnABatchThatDeletesItsEventIsNotFound) {
   holder.exec("SELECT 1 FROM deliveries WHERE id = '" + d0 + "' FOR UPDATE");
   store::PurgeCounts c;
   Status purged;
-  std::thread purge([&] { purged = store::purgeProject(pool_, p_, nowMs() - kDay, 10, &c); });
+  std::thread purging([&] { purged = purge(10, &c); });
   bool purgeWaited = waitForALockWait(1);
   // … and a replay of the event, through the store, waits for the batch.
   route::RoutePlan plan = replayPlan();
@@ -310,7 +315,7 @@ TEST_F(RetentionTest, AReplayWaitingOnABatchThatDeletesItsEventIsNotFound) {
   std::thread replay([&] { replayed = events.addDeliveries(*loaded, plan); });
   bool replayWaited = purgeWaited && waitForALockWait(2);
   holder.abort();
-  purge.join();
+  purging.join();
   replay.join();
   EXPECT_TRUE(purgeWaited) << "the batch did not wait for the held delivery";
   EXPECT_TRUE(replayWaited) << "the replay did not wait for the batch";
@@ -330,10 +335,10 @@ TEST_F(RetentionTest, ABatchThatWaitsTooLongForARowLockLeavesItForTheNextPass) {
   holder.exec("SELECT 1 FROM deliveries WHERE id = '" + d0 + "' FOR UPDATE");
   store::PurgeCounts c;
   // The batch gives up after its 5 s lock timeout: no error, nothing deleted.
-  ASSERT_TRUE(store::purgeProject(pool_, p_, nowMs() - kDay, 10, &c).isOk());
+  ASSERT_TRUE(purge(10, &c).isOk());
   EXPECT_EQ(c.events, 0);
   holder.abort();
-  ASSERT_TRUE(store::purgeProject(pool_, p_, nowMs() - kDay, 10, &c).isOk());
+  ASSERT_TRUE(purge(10, &c).isOk());
   EXPECT_EQ(c.events, 1);
 }
 
