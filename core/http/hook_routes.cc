@@ -11,7 +11,8 @@
 namespace dispatch::http {
 namespace {
 
-Response hook(Request& req, ApiContext& ctx) {
+// Answers after the group commit without holding a worker thread while it waits.
+void hook(Request& req, ApiContext& ctx, Reply reply) {
   auto routing = ctx.routing();
   store::EventStore events(ctx.db, ctx.committer);
   store::KeyStore keys(ctx.db);
@@ -28,27 +29,31 @@ Response hook(Request& req, ApiContext& ctx) {
   }
   hr.body = std::move(req.body);
   auto t0 = std::chrono::steady_clock::now();
-  auto res = svc.accept(*routing, hr);
-  auto& m = metrics::global();
-  m.ingestLatency.observeMs(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                std::chrono::steady_clock::now() - t0)
-                                .count());
-  if (!res) {
-    m.ingestRejected.inc();
-    return errorResponse(res.status());
-  }
-  (res->duplicate ? m.ingestDuplicate : m.ingestAccepted).inc();
-  json::Writer w;
-  w.beginObject().key("event_id").string(res->eventId).endObject();
-  if (res->duplicate) return envelope(200, "Duplicate event", w.str());
-  if (res->wakeScheduler) ctx.notifyDue(0);
-  return envelope(202, "Event accepted", w.str());
+  // `routing` rides along so the snapshot the plan came from outlives the commit.
+  svc.acceptAsync(*routing, hr, [&ctx, t0, routing, reply = std::move(reply)](
+                                    Result<ingest::HookResult> res) {
+    auto& m = metrics::global();
+    m.ingestLatency.observeMs(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::chrono::steady_clock::now() - t0)
+                                  .count());
+    if (!res) {
+      m.ingestRejected.inc();
+      return reply(errorResponse(res.status()));
+    }
+    (res->duplicate ? m.ingestDuplicate : m.ingestAccepted).inc();
+    json::Writer w;
+    w.beginObject().key("event_id").string(res->eventId).endObject();
+    if (res->duplicate) return reply(envelope(200, "Duplicate event", w.str()));
+    if (res->wakeScheduler) ctx.notifyDue(0);
+    reply(envelope(202, "Event accepted", w.str()));
+  });
 }
 
 }  // namespace
 
 void addHookRoutes(Router& router, ApiContext& ctx) {
-  router.add("POST", "/hooks/{slug}", [&ctx](Request& r) { return hook(r, ctx); });
+  router.addAsync("POST", "/hooks/{slug}",
+                  [&ctx](Request& r, Reply reply) { hook(r, ctx, std::move(reply)); });
 }
 
 }  // namespace dispatch::http

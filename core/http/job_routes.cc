@@ -9,19 +9,26 @@
 namespace dispatch::http {
 namespace {
 
-Response schedule(Request& req, ApiContext& ctx) {
+// Answers after the group commit without holding a worker thread while it waits.
+void schedule(Request& req, ApiContext& ctx, Reply reply) {
   auto caller = authenticate(req, ctx);
-  if (!caller) return errorResponse(caller.status());
-  if (caller->admin) return envelope(400, "Jobs are created with a project API key");
-  if (auto r = requireJson(req)) return *r;
+  if (!caller) return reply(errorResponse(caller.status()));
+  if (caller->admin) return reply(envelope(400, "Jobs are created with a project API key"));
+  if (auto r = requireJson(req)) return reply(std::move(*r));
   auto cfg = ctx.config();
   jobs::JobService svc(ctx.db, *cfg, ctx.clock, ctx.committer);
-  auto res = svc.schedule(caller->projectId, req.body, req.header("Idempotency-Key"));
-  if (!res) return errorResponse(res.status());
-  if (!res->created) return envelope(200, "Job already exists", jobs::jobJson(res->job, false, false));
-  ctx.notifyDue(res->job.fireAt);
-  metrics::global().jobsCreated.inc();
-  return envelope(201, "Job scheduled successfully", jobs::jobJson(res->job, false, false));
+  svc.scheduleAsync(caller->projectId, req.body, req.header("Idempotency-Key"),
+                    [&ctx, reply = std::move(reply)](Result<jobs::ScheduleResult> res) {
+                      if (!res) return reply(errorResponse(res.status()));
+                      if (!res->created) {
+                        return reply(envelope(200, "Job already exists",
+                                              jobs::jobJson(res->job, false, false)));
+                      }
+                      ctx.notifyDue(res->job.fireAt);
+                      metrics::global().jobsCreated.inc();
+                      reply(envelope(201, "Job scheduled successfully",
+                                     jobs::jobJson(res->job, false, false)));
+                    });
 }
 
 Response list(Request& req, ApiContext& ctx) {
@@ -96,7 +103,8 @@ Response cancel(Request& req, ApiContext& ctx) {
 }  // namespace
 
 void addJobRoutes(Router& router, ApiContext& ctx) {
-  router.add("POST", "/api/v1/jobs", [&ctx](Request& r) { return schedule(r, ctx); });
+  router.addAsync("POST", "/api/v1/jobs",
+                  [&ctx](Request& r, Reply reply) { schedule(r, ctx, std::move(reply)); });
   router.add("GET", "/api/v1/jobs", [&ctx](Request& r) { return list(r, ctx); });
   router.add("GET", "/api/v1/jobs/{id}", [&ctx](Request& r) { return get(r, ctx); });
   router.add("DELETE", "/api/v1/jobs/{id}", [&ctx](Request& r) { return cancel(r, ctx); });

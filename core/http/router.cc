@@ -1,6 +1,8 @@
 // Linear route table: a handful of routes, matched segment by segment.
 #include "core/http/router.h"
 
+#include <future>
+
 #include "core/http/envelope.h"
 
 namespace dispatch::http {
@@ -22,6 +24,11 @@ std::vector<std::string> splitPath(const std::string& path) {
 }
 
 void Router::add(std::string method, std::string pattern, Handler handler) {
+  addAsync(std::move(method), std::move(pattern),
+           [h = std::move(handler)](Request& req, Reply reply) { reply(h(req)); });
+}
+
+void Router::addAsync(std::string method, std::string pattern, AsyncHandler handler) {
   routes_.push_back(Route{std::move(method), splitPath(pattern), std::move(handler)});
 }
 
@@ -49,7 +56,7 @@ bool Router::knows(const std::string& path) const {
   return false;
 }
 
-Response Router::dispatch(Request& req) const {
+void Router::dispatch(Request& req, Reply reply) const {
   auto segs = splitPath(req.path);
   std::string allow;
   for (const auto& r : routes_) {
@@ -57,15 +64,23 @@ Response Router::dispatch(Request& req) const {
     if (!match(r, segs, &params)) continue;
     if (r.method == req.method || (req.method == "HEAD" && r.method == "GET")) {
       req.params = std::move(params);
-      return r.handler(req);
+      r.handler(req, std::move(reply));
+      return;
     }
     if (!allow.empty()) allow += ", ";
     allow += r.method;
   }
-  if (allow.empty()) return envelope(404, "Not found");
+  if (allow.empty()) return reply(envelope(404, "Not found"));
   Response resp = envelope(405, "Method not allowed");
   resp.headers.emplace_back("Allow", allow);
-  return resp;
+  reply(std::move(resp));
+}
+
+Response Router::dispatch(Request& req) const {
+  std::promise<Response> promise;
+  auto f = promise.get_future();
+  dispatch(req, [&promise](Response r) { promise.set_value(std::move(r)); });
+  return f.get();
 }
 
 }  // namespace dispatch::http

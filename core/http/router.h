@@ -10,11 +10,20 @@
 namespace dispatch::http {
 
 using Handler = std::function<Response(Request&)>;
+// Delivers a response; called exactly once, from any thread.
+using Reply = std::function<void(Response)>;
+// A handler that answers later (after a group commit) without holding its thread meanwhile.
+// It may call `reply` before returning. It must not keep references into the Request.
+using AsyncHandler = std::function<void(Request&, Reply)>;
 
 class Router {
  public:
   void add(std::string method, std::string pattern, Handler handler);
+  void addAsync(std::string method, std::string pattern, AsyncHandler handler);
   // Unknown path → 404 envelope; known path, other method → 405 envelope with Allow.
+  // `reply` runs once, possibly on another thread after this returns.
+  void dispatch(Request& req, Reply reply) const;
+  // As above, waiting for the reply (tests and tools).
   Response dispatch(Request& req) const;
   // True when some route matches the path (any method).
   bool knows(const std::string& path) const;
@@ -23,7 +32,7 @@ class Router {
   struct Route {
     std::string method;
     std::vector<std::string> segments;
-    Handler handler;
+    AsyncHandler handler;
   };
   static bool match(const Route& r, const std::vector<std::string>& segs,
                     std::vector<std::string>* params);

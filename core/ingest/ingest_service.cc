@@ -1,6 +1,9 @@
 // Ingest: the request's path from arrival to a durable event.
 #include "core/ingest/ingest_service.h"
 
+#include <future>
+#include <memory>
+
 #include "core/util/crypto.h"
 #include "core/util/json.h"
 #include "core/util/uuid.h"
@@ -74,11 +77,27 @@ bool IngestService::verified(const route::SourceEntry& src, const HookRequest& r
 }
 
 Result<HookResult> IngestService::accept(const route::Routing& routing, const HookRequest& req) {
-  const route::SourceEntry* src = routing.source(req.slug);
-  if (src == nullptr) return Status(Code::kNotFound, "Unknown source");
-  if (!verified(*src, req)) return kInvalidSignature;
+  std::promise<Result<HookResult>> promise;
+  auto f = promise.get_future();
+  acceptAsync(routing, req, [&promise](Result<HookResult> r) { promise.set_value(std::move(r)); });
+  return f.get();
+}
 
-  route::IncomingEvent e;
+void IngestService::acceptAsync(const route::Routing& routing, const HookRequest& req,
+                                std::function<void(Result<HookResult>)> done) {
+  const route::SourceEntry* src = routing.source(req.slug);
+  if (src == nullptr) return done(Status(Code::kNotFound, "Unknown source"));
+  if (!verified(*src, req)) return done(kInvalidSignature);
+
+  // What the commit's completion needs, alive until it has run.
+  struct Pending {
+    route::IncomingEvent e;
+    route::RoutePlan plan;
+    int scheduled = 0;
+    int granted = 0;
+  };
+  auto p = std::make_shared<Pending>();
+  route::IncomingEvent& e = p->e;
   e.id = newUuidV7();
   e.projectId = src->projectId;
   e.source = req.slug;
@@ -95,30 +114,33 @@ Result<HookResult> IngestService::accept(const route::Routing& routing, const Ho
   // A retry of an event we have: answer at once, without running its transforms again.
   if (e.idempotencyKey) {
     auto first = events_.findByIdempotencyKey(e.source, *e.idempotencyKey);
-    if (!first) return first.status();
-    if (*first) return HookResult{**first, true};
+    if (!first) return done(first.status());
+    if (*first) return done(HookResult{**first, true});
   }
 
-  route::RoutePlan plan = routing.plan(e);
-  int scheduled = 0;
-  for (const auto& d : plan.deliveries) scheduled += d.state == delivery::State::kScheduled;
-  int granted = handoff_ != nullptr ? handoff_->reserve(scheduled) : 0;
+  p->plan = routing.plan(e);
+  for (const auto& d : p->plan.deliveries) p->scheduled += d.state == delivery::State::kScheduled;
+  p->granted = handoff_ != nullptr ? handoff_->reserve(p->scheduled) : 0;
   int leased = 0;
-  for (auto& d : plan.deliveries) {
-    if (leased == granted) break;
+  for (auto& d : p->plan.deliveries) {
+    if (leased == p->granted) break;
     if (d.state != delivery::State::kScheduled) continue;
     d.leaseUntil = e.receivedAt + handoff_->leaseMs();
     ++leased;
   }
-  auto out = events_.ingest(e, plan);
-  if (handoff_ != nullptr) {
-    bool stored = out.isOk() && !out->duplicate;
-    handoff_->handOver(stored ? store::EventStore::leasedClaims(e, plan)
-                              : std::vector<delivery::Claimed>{},
-                       granted);
-  }
-  if (!out) return out.status();
-  return HookResult{out->eventId, out->duplicate, !out->duplicate && scheduled > granted};
+  events_.ingestAsync(
+      p->e, p->plan,
+      [p, handoff = handoff_, done = std::move(done)](Result<store::IngestOutcome> out) {
+        if (handoff != nullptr) {
+          bool stored = out.isOk() && !out->duplicate;
+          handoff->handOver(stored ? store::EventStore::leasedClaims(p->e, p->plan)
+                                   : std::vector<delivery::Claimed>{},
+                            p->granted);
+        }
+        if (!out) return done(out.status());
+        done(HookResult{out->eventId, out->duplicate,
+                        !out->duplicate && p->scheduled > p->granted});
+      });
 }
 
 }  // namespace dispatch::ingest

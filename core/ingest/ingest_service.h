@@ -48,6 +48,12 @@ class IngestService {
 
   // kNotFound (unknown slug), kUnauthorized ("Invalid signature"), kUnavailable (store).
   Result<HookResult> accept(const route::Routing& routing, const HookRequest& req);
+  // As accept, without holding this thread while the event waits for its group commit:
+  // verification, typing and routing run here; `done` runs once with the outcome, here (an
+  // early refusal, a duplicate) or on a group-commit writer thread after the commit. Neither
+  // `routing` nor `req` is used once this returns.
+  void acceptAsync(const route::Routing& routing, const HookRequest& req,
+                   std::function<void(Result<HookResult>)> done);
 
  private:
   bool verified(const route::SourceEntry& src, const HookRequest& req);

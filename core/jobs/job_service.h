@@ -26,6 +26,11 @@ class JobService {
   // Validates `body` (the POST /api/v1/jobs JSON) and creates the job.
   Result<ScheduleResult> schedule(const std::string& projectId, std::string_view body,
                                   const std::optional<std::string>& idempotencyKey);
+  // As schedule, without holding this thread while the job waits for its group commit:
+  // `done` runs once, here (a refusal, an existing job) or on a group-commit writer thread.
+  void scheduleAsync(const std::string& projectId, std::string_view body,
+                     const std::optional<std::string>& idempotencyKey,
+                     std::function<void(Result<ScheduleResult>)> done);
 
   store::JobStore& store() { return store_; }
 

@@ -1,6 +1,8 @@
 // Event rows, their deliveries and skips.
 #include "core/store/event_store.h"
 
+#include <future>
+#include <memory>
 #include <stdexcept>
 #include <unordered_set>
 
@@ -194,14 +196,29 @@ DeliveryView deliveryFromRow(const pqxx::row& r) {
 
 Result<IngestOutcome> EventStore::ingest(const route::IncomingEvent& e,
                                          const route::RoutePlan& plan) {
-  IngestOutcome out;
-  Status st = runWrite(db_, committer_, [&](BatchTx& b) {
-    // Written with the rest of the batch's events, in one statement (EventBulk::flush).
-    b.deferred<EventBulk>().add(e, plan, &out);
-    if (hasScheduled(plan)) b.notifyDue(e.receivedAt);
-  });
-  if (!st) return st;
-  return out;
+  std::promise<Result<IngestOutcome>> promise;
+  auto f = promise.get_future();
+  ingestAsync(e, plan, [&promise](Result<IngestOutcome> r) { promise.set_value(std::move(r)); });
+  return f.get();
+}
+
+void EventStore::ingestAsync(const route::IncomingEvent& e, const route::RoutePlan& plan,
+                             std::function<void(Result<IngestOutcome>)> done) {
+  auto out = std::make_shared<IngestOutcome>();
+  runWriteAsync(
+      db_, committer_,
+      [&e, &plan, out](BatchTx& b) {
+        // Written with the rest of the batch's events, in one statement (EventBulk::flush).
+        b.deferred<EventBulk>().add(e, plan, out.get());
+        if (hasScheduled(plan)) b.notifyDue(e.receivedAt);
+      },
+      [out, done = std::move(done)](Status st) {
+        if (!st) {
+          done(st);
+          return;
+        }
+        done(std::move(*out));
+      });
 }
 
 std::vector<delivery::Claimed> EventStore::leasedClaims(const route::IncomingEvent& e,

@@ -2,6 +2,7 @@
 // reads for the events/deliveries API, replay, retry and redrive.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -57,6 +58,11 @@ class EventStore {
   // committer is set). With an idempotency key already seen for the source: nothing is
   // written and the first event's id is returned.
   Result<IngestOutcome> ingest(const route::IncomingEvent& e, const route::RoutePlan& plan);
+  // As ingest, without waiting for the commit: `done` runs after it (on a group-commit
+  // writer thread, see GroupCommitter::submitAsync). `e` and `plan` must stay alive and
+  // unchanged until `done` has run.
+  void ingestAsync(const route::IncomingEvent& e, const route::RoutePlan& plan,
+                   std::function<void(Result<IngestOutcome>)> done);
   // What a worker needs for each delivery of `plan` stored leased (PlannedDelivery::leaseUntil),
   // as a claim would have read it back.
   static std::vector<delivery::Claimed> leasedClaims(const route::IncomingEvent& e,

@@ -60,15 +60,28 @@ void GroupCommitter::notifierLoop() {
 }
 
 Status GroupCommitter::submit(std::function<void(BatchTx&)> work) {
-  Item item{std::move(work), {}};
-  std::future<Status> f = item.done.get_future();
+  std::promise<Status> promise;
+  std::future<Status> f = promise.get_future();
+  submitAsync(std::move(work), [&promise](Status st) { promise.set_value(std::move(st)); });
+  return f.get();
+}
+
+void GroupCommitter::submitAsync(std::function<void(BatchTx&)> work,
+                                 std::function<void(Status)> done) {
+  auto* item = new Item{std::move(work), std::move(done)};
   {
     std::lock_guard<std::mutex> g(mu_);
-    if (stopping_) return Status(Code::kUnavailable, "shutting down");
-    queue_.push_back(&item);
+    if (!stopping_) {
+      queue_.push_back(item);
+      item = nullptr;
+    }
+  }
+  if (item != nullptr) {
+    item->done(Status(Code::kUnavailable, "shutting down"));
+    delete item;
+    return;
   }
   cv_.notify_one();
-  return f.get();
 }
 
 void GroupCommitter::writerLoop() {
@@ -119,6 +132,15 @@ Status runWrite(Db& db, GroupCommitter* committer, const std::function<void(Batc
   });
 }
 
+void runWriteAsync(Db& db, GroupCommitter* committer, std::function<void(BatchTx&)> work,
+                   std::function<void(Status)> done) {
+  if (committer != nullptr) {
+    committer->submitAsync(std::move(work), std::move(done));
+    return;
+  }
+  done(runWrite(db, nullptr, work));
+}
+
 void GroupCommitter::commitBatch(std::vector<Item*>& batch) {
   std::vector<const std::function<void(BatchTx&)>*> works;
   works.reserve(batch.size());
@@ -131,7 +153,10 @@ void GroupCommitter::commitBatch(std::vector<Item*>& batch) {
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
           .count());
   if (st.isOk() || batch.size() == 1 || st.code() == Code::kUnavailable) {
-    for (Item* it : batch) it->done.set_value(st);
+    for (Item* it : batch) {
+      it->done(st);
+      delete it;
+    }
     return;
   }
   // One item spoiled the batch: give every item its own transaction and its own answer.
@@ -140,7 +165,8 @@ void GroupCommitter::commitBatch(std::vector<Item*>& batch) {
     std::optional<TimeMs> oneDue;
     Status oneSt = db_.run([&](Connection& c) { oneDue = runTogether(c, one, false); });
     if (oneSt.isOk() && oneDue) postDue(*oneDue);
-    it->done.set_value(oneSt);
+    it->done(oneSt);
+    delete it;
   }
 }
 

@@ -40,11 +40,15 @@ class GroupCommitter {
   // item is retried alone, so `work` must only write (and record results in its captures)
   // and may run twice; an item whose own run throws gets that error's Status.
   Status submit(std::function<void(BatchTx&)> work);
+  // As submit, without waiting: `done` runs once with the commit's Status, on a writer
+  // thread right after the commit (or at once, on this thread, when shutting down). It must
+  // be quick and must not submit and wait: a writer is held while it runs.
+  void submitAsync(std::function<void(BatchTx&)> work, std::function<void(Status)> done);
 
  private:
   struct Item {
     std::function<void(BatchTx&)> work;
-    std::promise<Status> done;
+    std::function<void(Status)> done;
   };
   void writerLoop();
   void commitBatch(std::vector<Item*>& batch);

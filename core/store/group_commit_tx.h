@@ -55,5 +55,9 @@ class GroupCommitter;
 // Runs `work` group-committed when `committer` is set, else in a transaction of its own;
 // either way the NOTIFY it asked for goes out with the commit.
 Status runWrite(Db& db, GroupCommitter* committer, const std::function<void(BatchTx&)>& work);
+// As runWrite without waiting for a committer: `done` runs after the commit on a writer
+// thread (GroupCommitter::submitAsync). Without a committer it runs here, at once.
+void runWriteAsync(Db& db, GroupCommitter* committer, std::function<void(BatchTx&)> work,
+                   std::function<void(Status)> done);
 
 }  // namespace dispatch::store

@@ -1,6 +1,8 @@
 // Job rows: creation in one transaction with the delivery, reads joined with it.
 #include "core/store/job_store.h"
 
+#include <future>
+#include <memory>
 #include <stdexcept>
 
 #include "core/store/connection.h"
@@ -61,12 +63,24 @@ Result<jobs::Job> JobStore::getIn(void* txp, const std::string& id,
 }
 
 Result<CreateOutcome> JobStore::create(const jobs::NewJob& nj) {
-  std::optional<std::string> existingId;
+  std::promise<Result<CreateOutcome>> promise;
+  auto f = promise.get_future();
+  createAsync(nj, [&promise](Result<CreateOutcome> r) { promise.set_value(std::move(r)); });
+  return f.get();
+}
+
+void JobStore::createAsync(jobs::NewJob job, std::function<void(Result<CreateOutcome>)> done) {
+  struct Pending {
+    jobs::NewJob nj;
+    std::optional<std::string> existingId;
+  };
+  auto p = std::make_shared<Pending>(Pending{std::move(job), std::nullopt});
   // Writes only, so it can share a group-committed transaction with other requests.
-  Status st = runWrite(db_, committer_, [&](BatchTx& b) {
+  auto work = [p](BatchTx& b) {
+    const jobs::NewJob& nj = p->nj;
     Connection& c = b.conn();
     pqxx::transaction_base& tx = b.tx();
-    existingId.reset();
+    p->existingId.reset();
     c.prepared("job_create", kCreateSql);
     const char* idem = nj.idempotencyKey ? nj.idempotencyKey->c_str() : nullptr;
     const char* cb = nj.callbackUrl ? nj.callbackUrl->c_str() : nullptr;
@@ -86,31 +100,35 @@ Result<CreateOutcome> JobStore::create(const jobs::NewJob& nj) {
           "SELECT id FROM jobs WHERE project_id = $1 AND idempotency_key = $2", nj.projectId,
           *nj.idempotencyKey);
       if (!ex.empty()) {
-        existingId = ex[0][0].c_str();
+        p->existingId = ex[0][0].c_str();
         return;
       }
     }
     throw std::runtime_error("idempotency key holder kept changing");
+  };
+  Db& db = db_;
+  runWriteAsync(db_, committer_, std::move(work), [p, &db, done = std::move(done)](Status st) {
+    if (!st) return done(st);
+    const jobs::NewJob& nj = p->nj;
+    if (p->existingId) {
+      auto existing = JobStore(db).get(*p->existingId, nj.projectId);
+      if (!existing) return done(existing.status());
+      existing->logs.clear();
+      return done(CreateOutcome{std::move(existing).value(), false});
+    }
+    // The row is exactly what we wrote: no need to read it back.
+    jobs::Job j;
+    j.id = nj.id;
+    j.projectId = nj.projectId;
+    j.title = nj.title;
+    j.webhookUrl = nj.webhookUrl;
+    j.payload = nj.payload;
+    j.fireAt = nj.fireAt;
+    j.callbackUrl = nj.callbackUrl;
+    j.createdAt = nj.createdAt;
+    j.updatedAt = nj.createdAt;
+    done(CreateOutcome{std::move(j), true});
   });
-  if (!st) return st;
-  if (existingId) {
-    auto existing = get(*existingId, nj.projectId);
-    if (!existing) return existing.status();
-    existing->logs.clear();
-    return CreateOutcome{std::move(existing).value(), false};
-  }
-  // The row is exactly what we wrote: no need to read it back.
-  jobs::Job j;
-  j.id = nj.id;
-  j.projectId = nj.projectId;
-  j.title = nj.title;
-  j.webhookUrl = nj.webhookUrl;
-  j.payload = nj.payload;
-  j.fireAt = nj.fireAt;
-  j.callbackUrl = nj.callbackUrl;
-  j.createdAt = nj.createdAt;
-  j.updatedAt = nj.createdAt;
-  return CreateOutcome{std::move(j), true};
 }
 
 Result<jobs::Job> JobStore::get(const std::string& id, const std::optional<std::string>& projectId) {

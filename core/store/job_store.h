@@ -1,6 +1,7 @@
 // Jobs and their delivery rows (a job's delivery shares the job's id).
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -21,6 +22,10 @@ class JobStore {
   explicit JobStore(Db& db, GroupCommitter* committer = nullptr) : db_(db), committer_(committer) {}
   // Inserts the job and its SCHEDULED delivery in one transaction and notifies every node.
   Result<CreateOutcome> create(const jobs::NewJob& job);
+  // As create, without waiting for the group commit: `done` runs after it, on a writer
+  // thread (or here, without a committer). When the Idempotency-Key's holder must be read
+  // back (a concurrent request won), that read runs on the writer thread too: it is rare.
+  void createAsync(jobs::NewJob job, std::function<void(Result<CreateOutcome>)> done);
   // The job with its logs (newest first). `projectId` null: any project (admin).
   Result<jobs::Job> get(const std::string& id, const std::optional<std::string>& projectId);
   Result<jobs::JobPage> list(const jobs::JobFilter& filter);
