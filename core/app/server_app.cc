@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <map>
 #include <mutex>
@@ -125,11 +126,18 @@ int runServer(const std::string& configPath) {
   sopts.port = cfg->server.listenPort;
   sopts.threads = cfg->server.threads;
   sopts.maxBodyBytes = [&holder] { return holder.get()->config().server.maxBodyBytes; };
+  sopts.maxConnections = cfg->server.maxConnections;
+  sopts.headerTimeoutMs = cfg->server.headerTimeoutMs;
+  sopts.bodyTimeoutMs = cfg->server.bodyTimeoutMs;
+  sopts.idleTimeoutMs = cfg->server.idleTimeoutMs;
+  sopts.maxHeaderBytes = static_cast<size_t>(cfg->server.maxHeaderBytes);
+  sopts.tlsCert = cfg->server.tlsCert;
+  sopts.tlsKey = cfg->server.tlsKey;
   http::Server server(sopts, router);
   try {
     server.start();
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "cannot listen on %s:%d: %s\n", sopts.host.c_str(), sopts.port, e.what());
+    std::fprintf(stderr, "cannot serve on %s:%d: %s\n", sopts.host.c_str(), sopts.port, e.what());
     return 1;
   }
   engine.start();
@@ -140,20 +148,36 @@ int runServer(const std::string& configPath) {
   }, systemClock());
   purger.start();
   log::info("listening", {{"host", sopts.host}, {"port", server.port()},
-                          {"version", DISPATCH_VERSION}});
+                          {"tls", !sopts.tlsCert.empty()}, {"version", DISPATCH_VERSION}});
 
   while (true) {
     int sig = 0;
     if (sigwait(&sigs, &sig) != 0) continue;
     if (sig == SIGHUP) {
       reload();
+      // The certificate files named at start are reread (a renewed certificate); a bad pair
+      // leaves the old one serving.
+      if (!sopts.tlsCert.empty()) {
+        if (Status st = server.reloadTls(); !st) {
+          log::warn("tls reload refused", {{"error", st.message()}});
+        } else {
+          log::info("tls reloaded");
+        }
+      }
       continue;
     }
     break;
   }
   log::info("shutting down");
   int64_t grace = holder.get()->config().server.shutdownGraceMs;
-  server.stop();
+  // In-flight requests are answered first (their events are committed either way), then
+  // attempts in flight get what is left of the grace period.
+  auto stopStart = std::chrono::steady_clock::now();
+  server.stop(grace);
+  grace -= std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::steady_clock::now() - stopStart)
+               .count();
+  if (grace < 0) grace = 0;
   purger.stop();
   engine.stop(grace);
   log::info("stopped");

@@ -20,6 +20,13 @@ struct ServerConfig {
   int64_t maxBodyBytes = 1 << 20;        // Default: 1MiB
   int threads = 32;                      // HTTP worker threads. Default: 32
   int64_t shutdownGraceMs = 10'000;      // `shutdown_grace`. Default: 10s
+  int maxConnections = 10'000;           // open client connections. Default: 10000
+  int64_t headerTimeoutMs = 10'000;      // a request's header block. Default: 10s
+  int64_t bodyTimeoutMs = 30'000;        // a request's body after its header. Default: 30s
+  int64_t idleTimeoutMs = 60'000;        // a keep-alive connection without a request. Default: 60s
+  int64_t maxHeaderBytes = 64 << 10;     // request line + header fields. Default: 64KiB
+  std::string tlsCert;                   // PEM certificate (chain); empty: plain HTTP
+  std::string tlsKey;                    // PEM private key; set together with tlsCert
 };
 
 struct DatabaseConfig {

@@ -44,7 +44,18 @@ bool parseListen(const std::string& s, ServerConfig& out) {
   return true;
 }
 
-void readServer(Reader& r, const Field& f, ServerConfig& s) {
+std::string readExistingPath(Reader& r, const Field& f, const std::string& baseDir, bool dir);
+
+// server.tls: both files must exist; they are read (and reread on SIGHUP) by the server.
+void readTls(Reader& r, const Field& f, ServerConfig& s, const std::string& baseDir) {
+  const std::vector<Key> keys = {
+      {"cert", [&](const Field& x) { s.tlsCert = readExistingPath(r, x, baseDir, false); }, true},
+      {"key", [&](const Field& x) { s.tlsKey = readExistingPath(r, x, baseDir, false); }, true},
+  };
+  r.readMap(f, keys);
+}
+
+void readServer(Reader& r, const Field& f, ServerConfig& s, const std::string& baseDir) {
   const std::vector<Key> keys = {
       {"listen",
        [&](const Field& x) {
@@ -54,6 +65,20 @@ void readServer(Reader& r, const Field& f, ServerConfig& s) {
       {"max_body_bytes", [&](const Field& x) { set(s.maxBodyBytes, r.size(x, true)); }},
       {"threads", [&](const Field& x) { set(s.threads, r.integer(x, 1, 1024)); }},
       {"shutdown_grace", [&](const Field& x) { set(s.shutdownGraceMs, r.duration(x)); }},
+      {"max_connections", [&](const Field& x) { set(s.maxConnections, r.integer(x, 1, 1'000'000)); }},
+      {"header_timeout", [&](const Field& x) { set(s.headerTimeoutMs, r.duration(x, true)); }},
+      {"body_timeout", [&](const Field& x) { set(s.bodyTimeoutMs, r.duration(x, true)); }},
+      {"idle_timeout", [&](const Field& x) { set(s.idleTimeoutMs, r.duration(x, true)); }},
+      {"max_header_bytes",
+       [&](const Field& x) {
+         auto v = r.size(x, true);
+         if (v && (*v < 1024 || *v > (int64_t{1} << 20))) {
+           r.error(x, "must be between 1KiB and 1MiB");
+           return;
+         }
+         set(s.maxHeaderBytes, v);
+       }},
+      {"tls", [&](const Field& x) { readTls(r, x, s, baseDir); }},
   };
   r.readMap(f, keys);
 }
@@ -132,7 +157,7 @@ void readRoot(Reader& r, const Field& root, Config& c, const EnvLookup& env) {
   YAML::Mark dbMark = root.node.Mark();
   bool urlReadable = true;
   const std::vector<Key> keys = {
-      {"server", [&](const Field& x) { readServer(r, x, c.server); }},
+      {"server", [&](const Field& x) { readServer(r, x, c.server, c.baseDir); }},
       {"database",
        [&](const Field& x) {
          dbMark = x.node.Mark();

@@ -72,6 +72,14 @@ std::string render() {
   counter(out, "dispatch_retention_deleted_total",
           "Rows deleted by retention (events with their deliveries; jobs with theirs).",
           {{"kind=\"event\"", &r.retentionEvents}, {"kind=\"job\"", &r.retentionJobs}});
+  counter(out, "dispatch_http_connections_closed_total",
+          "Client connections the server closed: over max_connections, timed out, bad framing.",
+          {{"reason=\"limit\"", &r.httpRefusedLimit},
+           {"reason=\"timeout\"", &r.httpTimeout},
+           {"reason=\"bad_request\"", &r.httpBadRequest}});
+  out += "# HELP dispatch_http_connections Open client connections.\n";
+  out += "# TYPE dispatch_http_connections gauge\n";
+  out += "dispatch_http_connections " + std::to_string(r.httpConnections.value()) + "\n";
   out += "# HELP dispatch_delivery_queue_depth Claimed deliveries waiting or in flight on this node.\n";
   out += "# TYPE dispatch_delivery_queue_depth gauge\n";
   out += "dispatch_delivery_queue_depth " + std::to_string(r.queueDepth.value()) + "\n";

@@ -1,0 +1,122 @@
+// Request conversion and response serialisation.
+#include "core/http/wire.h"
+
+#include <ctime>
+
+namespace dispatch::http {
+namespace {
+
+int hexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+Result<Request> toRequest(ParsedRequest&& parsed) {
+  Request req;
+  req.method = std::move(parsed.method);
+  const std::string& target = parsed.target;
+  size_t q = target.find('?');
+  size_t pathEnd = q == std::string::npos ? target.size() : q;
+  req.path.reserve(pathEnd);
+  for (size_t i = 0; i < pathEnd; ++i) {
+    char c = target[i];
+    if (c != '%') {
+      req.path += c;
+      continue;
+    }
+    // RFC 3986: '%' must start an escape of two hex digits.
+    if (i + 2 >= pathEnd) return Status(Code::kInvalid, "Malformed request path");
+    int a = hexValue(target[i + 1]);
+    int b = hexValue(target[i + 2]);
+    if (a < 0 || b < 0) return Status(Code::kInvalid, "Malformed request path");
+    char decoded = static_cast<char>(a * 16 + b);
+    if (decoded == '\0') return Status(Code::kInvalid, "Malformed request path");
+    req.path += decoded;
+    i += 2;
+  }
+  if (q != std::string::npos) req.query = target.substr(q + 1);
+  req.headers = std::move(parsed.headers);
+  req.body = std::move(parsed.body);
+  return req;
+}
+
+const char* reasonPhrase(int status) {
+  switch (status) {
+    case 100: return "Continue";
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 204: return "No Content";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 304: return "Not Modified";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 411: return "Length Required";
+    case 413: return "Request Entity Too Large";
+    case 414: return "Request-URI Too Long";
+    case 415: return "Unsupported Media Type";
+    case 422: return "Unprocessable Entity";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    case 505: return "HTTP Version Not Supported";
+    default: return "Unknown";
+  }
+}
+
+std::string httpDate(int64_t unixSeconds) {
+  time_t t = static_cast<time_t>(unixSeconds);
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  char buf[64];
+  size_t n = strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return std::string(buf, n);
+}
+
+void appendResponse(std::string& out, const Response& r, const ResponseFraming& framing,
+                    const std::string& date) {
+  out += "HTTP/1.1 ";
+  out += std::to_string(r.status);
+  out += ' ';
+  out += reasonPhrase(r.status);
+  out += "\r\n";
+  if (!r.contentType.empty()) {
+    out += "Content-Type: ";
+    out += r.contentType;
+    out += "\r\n";
+  }
+  out += "Content-Length: ";
+  out += std::to_string(r.body.size());
+  out += "\r\nDate: ";
+  out += date;
+  out += "\r\n";
+  for (const auto& [k, v] : r.headers) {
+    out += k;
+    out += ": ";
+    out += v;
+    out += "\r\n";
+  }
+  if (framing.close) {
+    out += "Connection: close\r\n";
+  } else if (framing.keepAlive10) {
+    out += "Connection: keep-alive\r\n";
+  }
+  out += "\r\n";
+  if (!framing.head) out += r.body;
+}
+
+}  // namespace dispatch::http
