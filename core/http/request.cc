@@ -32,6 +32,24 @@ std::string percentDecode(std::string_view s) {
 
 }  // namespace
 
+bool decodePath(std::string_view raw, std::string* out) {
+  out->clear();
+  out->reserve(raw.size());
+  for (size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] != '%') {
+      *out += raw[i];
+      continue;
+    }
+    if (i + 2 >= raw.size()) return false;
+    int hi = hexVal(raw[i + 1]);
+    int lo = hexVal(raw[i + 2]);
+    if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) return false;
+    *out += static_cast<char>(hi * 16 + lo);
+    i += 2;
+  }
+  return true;
+}
+
 std::optional<std::string> Request::header(std::string_view name) const {
   for (const auto& [k, v] : headers) {
     if (k.size() == name.size() && strncasecmp(k.data(), name.data(), k.size()) == 0) return v;

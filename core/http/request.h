@@ -9,6 +9,10 @@
 
 namespace dispatch::http {
 
+// Percent-decodes a request path (no '+' rule: that is the query's). False when a '%' is not
+// followed by two hex digits or an escape decodes to NUL, which no route or store can hold.
+bool decodePath(std::string_view raw, std::string* out);
+
 struct Request {
   std::string method;
   std::string path;   // decoded path, no query

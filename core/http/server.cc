@@ -509,7 +509,8 @@ void Server::Impl::startLinger(Conn& c) {
   ::shutdown(c.fd, SHUT_WR);
   c.state = Conn::State::kLingering;
   c.clock = Conn::Clock::kLinger;
-  c.deadline = now + kLingerMs;
+  // Stopping: the answer is out; a client that keeps the connection open is not waited for.
+  c.deadline = now + (stopping ? kLingerMs / 10 : kLingerMs);
   c.lingerLeft = kLingerBytes;
   c.in.clear();
   c.in.shrink_to_fit();

@@ -4,39 +4,14 @@
 #include <ctime>
 
 namespace dispatch::http {
-namespace {
-
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
 
 Result<Request> toRequest(ParsedRequest&& parsed) {
   Request req;
   req.method = std::move(parsed.method);
   const std::string& target = parsed.target;
   size_t q = target.find('?');
-  size_t pathEnd = q == std::string::npos ? target.size() : q;
-  req.path.reserve(pathEnd);
-  for (size_t i = 0; i < pathEnd; ++i) {
-    char c = target[i];
-    if (c != '%') {
-      req.path += c;
-      continue;
-    }
-    // RFC 3986: '%' must start an escape of two hex digits.
-    if (i + 2 >= pathEnd) return Status(Code::kInvalid, "Malformed request path");
-    int a = hexValue(target[i + 1]);
-    int b = hexValue(target[i + 2]);
-    if (a < 0 || b < 0) return Status(Code::kInvalid, "Malformed request path");
-    char decoded = static_cast<char>(a * 16 + b);
-    if (decoded == '\0') return Status(Code::kInvalid, "Malformed request path");
-    req.path += decoded;
-    i += 2;
+  if (!decodePath(std::string_view(target).substr(0, q), &req.path)) {
+    return Status(Code::kInvalid, "Malformed request path");
   }
   if (q != std::string::npos) req.query = target.substr(q + 1);
   req.headers = std::move(parsed.headers);

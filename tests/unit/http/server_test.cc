@@ -6,7 +6,11 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "core/http/envelope.h"
 
@@ -88,6 +92,189 @@ TEST_F(HttpServerTest, ChunkedOversizeBodyIs413) {
   std::string r = rawExchange(server_->port(), "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" +
                                                    std::string(hex) + "\r\n" + chunk + "\r\n0\r\n\r\n");
   EXPECT_EQ(r.rfind("HTTP/1.1 413", 0), 0u) << r;
+}
+
+// A connection that stays open; reads one response at a time.
+class Client {
+ public:
+  explicit Client(int port)
+      : s_(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port))) {
+    s_.setReceiveTimeout(Poco::Timespan(5, 0));
+  }
+  void send(const std::string& bytes) { s_.sendBytes(bytes.data(), static_cast<int>(bytes.size())); }
+  // One whole response (status line to the end of its Content-Length body); "" on EOF/timeout.
+  std::string response() {
+    while (true) {
+      size_t end = buf_.find("\r\n\r\n");
+      if (end != std::string::npos) {
+        size_t cl = buf_.find("Content-Length: ");
+        size_t len = cl != std::string::npos && cl < end ? std::stoul(buf_.substr(cl + 16)) : 0;
+        if (buf_.size() >= end + 4 + len) {
+          std::string r = buf_.substr(0, end + 4 + len);
+          buf_.erase(0, end + 4 + len);
+          return r;
+        }
+      }
+      if (!fill()) return "";
+    }
+  }
+  // True when the server closed the connection (read returns 0) within the timeout.
+  bool closed() {
+    while (true) {
+      try {
+        if (!fill()) return eof_;
+      } catch (...) {
+        return false;
+      }
+    }
+  }
+
+ private:
+  bool fill() {
+    char b[4096];
+    int n = 0;
+    try {
+      n = s_.receiveBytes(b, sizeof b);
+    } catch (const Poco::TimeoutException&) {
+      return false;
+    }
+    if (n <= 0) {
+      eof_ = true;
+      return false;
+    }
+    buf_.append(b, static_cast<size_t>(n));
+    return true;
+  }
+  Poco::Net::StreamSocket s_;
+  std::string buf_;
+  bool eof_ = false;
+};
+
+// An async route whose replies the test releases by hand, and a sync one, on one worker.
+class AsyncServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    router_.addAsync("POST", "/held", [this](Request&, Reply reply) {
+      std::lock_guard<std::mutex> g(mu_);
+      held_.push_back(std::move(reply));
+      cv_.notify_all();
+    });
+    router_.add("GET", "/fast", [](Request&) { return envelope(200, "fast"); });
+    ServerOptions o;
+    o.port = 0;
+    o.threads = 1;
+    server_ = std::make_unique<Server>(o, router_);
+    server_->start();
+  }
+  bool waitHeld(size_t n) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, std::chrono::seconds(5), [&] { return held_.size() >= n; });
+  }
+  void release(size_t i, const std::string& msg) {
+    Reply r;
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      r = std::move(held_.at(i));
+    }
+    r(envelope(202, msg));
+  }
+  Router router_;
+  std::unique_ptr<Server> server_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<Reply> held_;
+};
+
+TEST_F(AsyncServerTest, RequestWaitingForItsReplyHoldsNoWorker) {
+  // One worker: if a held request kept it, /fast could never be answered.
+  Client a(server_->port());
+  a.send("POST /held HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+  ASSERT_TRUE(waitHeld(1));
+  Client b(server_->port());
+  b.send("GET /fast HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(b.response().rfind("HTTP/1.1 200", 0), 0u);
+  release(0, "held done");
+  std::string r = a.response();
+  EXPECT_EQ(r.rfind("HTTP/1.1 202", 0), 0u) << r;
+  EXPECT_NE(r.find("held done"), std::string::npos) << r;
+}
+
+TEST_F(AsyncServerTest, PipelinedRequestsAreAnsweredInOrderEvenWhenTheFirstWaits) {
+  Client a(server_->port());
+  a.send("POST /held HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"
+         "GET /fast HTTP/1.1\r\nHost: x\r\n\r\n");
+  ASSERT_TRUE(waitHeld(1));
+  release(0, "first");
+  std::string r1 = a.response();
+  std::string r2 = a.response();
+  EXPECT_NE(r1.find("first"), std::string::npos) << r1;
+  EXPECT_NE(r2.find("fast"), std::string::npos) << r2;
+}
+
+TEST_F(AsyncServerTest, StopAnswersRequestsInFlightAndClosesIdleConnections) {
+  Client idle(server_->port());
+  idle.send("GET /fast HTTP/1.1\r\nHost: x\r\n\r\n");
+  ASSERT_EQ(idle.response().rfind("HTTP/1.1 200", 0), 0u);
+  Client busy(server_->port());
+  busy.send("POST /held HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+  ASSERT_TRUE(waitHeld(1));
+  std::thread stopper([this] { server_->stop(5000); });
+  EXPECT_TRUE(idle.closed());  // at once, while the held request still runs
+  release(0, "finished");
+  std::string r = busy.response();
+  EXPECT_EQ(r.rfind("HTTP/1.1 202", 0), 0u) << r;
+  EXPECT_NE(r.find("Connection: close"), std::string::npos) << r;
+  stopper.join();
+}
+
+TEST_F(AsyncServerTest, ReplyAfterStopIsDropped) {
+  Client a(server_->port());
+  a.send("POST /held HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+  ASSERT_TRUE(waitHeld(1));
+  server_->stop(0);
+  EXPECT_TRUE(a.closed());
+  release(0, "too late");  // must neither crash nor write anywhere
+  server_.reset();
+}
+
+TEST(HttpServerLimits, ConnectionsPastTheLimitAre503AndClosed) {
+  Router router;
+  router.add("GET", "/fast", [](Request&) { return envelope(200, "fast"); });
+  ServerOptions o;
+  o.port = 0;
+  o.maxConnections = 2;
+  Server server(o, router);
+  server.start();
+  Client a(server.port()), b(server.port());
+  a.send("GET /fast HTTP/1.1\r\nHost: x\r\n\r\n");
+  b.send("GET /fast HTTP/1.1\r\nHost: x\r\n\r\n");
+  ASSERT_EQ(a.response().rfind("HTTP/1.1 200", 0), 0u);
+  ASSERT_EQ(b.response().rfind("HTTP/1.1 200", 0), 0u);
+  Client c(server.port());
+  std::string r = c.response();
+  EXPECT_EQ(r.rfind("HTTP/1.1 503", 0), 0u) << r;
+  EXPECT_NE(r.find("Too many connections"), std::string::npos) << r;
+  EXPECT_TRUE(c.closed());
+}
+
+TEST(HttpServerLimits, IdleAndSlowConnectionsAreClosedAtTheirDeadlines) {
+  Router router;
+  router.add("GET", "/fast", [](Request&) { return envelope(200, "fast"); });
+  ServerOptions o;
+  o.port = 0;
+  o.idleTimeoutMs = 300;
+  o.headerTimeoutMs = 300;
+  Server server(o, router);
+  server.start();
+  Client idle(server.port());
+  idle.send("GET /fast HTTP/1.1\r\nHost: x\r\n\r\n");
+  ASSERT_EQ(idle.response().rfind("HTTP/1.1 200", 0), 0u);
+  Client slow(server.port());
+  slow.send("GET /fast HTTP/1.1\r\nHo");
+  std::string r = slow.response();
+  EXPECT_EQ(r.rfind("HTTP/1.1 408", 0), 0u) << r;
+  EXPECT_TRUE(slow.closed());
+  EXPECT_TRUE(idle.closed());
 }
 
 TEST_F(HttpServerTest, SecondServerOnTheSamePortFails) {
