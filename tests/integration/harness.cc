@@ -285,6 +285,10 @@ DispatchProcess::DispatchProcess(const TestDatabase& db, DispatchOptions o) {
                              : o.projectsYaml;
   std::string serverExtra =
       o.serverMaxBodyBytes.empty() ? "" : "  max_body_bytes: " + o.serverMaxBodyBytes + "\n";
+  std::istringstream extraLines(o.serverExtraYaml);
+  for (std::string line; std::getline(extraLines, line);) {
+    if (!line.empty()) serverExtra += "  " + line + "\n";
+  }
   std::string jobsExtra =
       o.jobsMaxPayloadBytes.empty() ? "" : "  max_payload_bytes: " + o.jobsMaxPayloadBytes + "\n";
   std::string adminToken =

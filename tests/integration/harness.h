@@ -114,6 +114,9 @@ struct DispatchOptions {
   std::string jobsMaxPayloadBytes;           // jobs.max_payload_bytes, e.g. "1KiB"
   std::optional<std::string> adminToken;     // admin.token instead of kAdminToken ("" allowed)
   std::string shutdownGrace = "5s";          // server.shutdown_grace
+  // More `key: value` lines inside the `server:` map, unindented (the harness indents them),
+  // e.g. "threads: 4\nheader_timeout: 2s\n".
+  std::string serverExtraYaml;
 };
 
 inline constexpr const char* kAdminToken = "test-admin-token-0123456789";
