@@ -50,6 +50,17 @@ int Engine::capacityLocked() const {
   return opts_.workers + opts_.claimBatch - busy_ - reserved_ - static_cast<int>(queue_.size());
 }
 
+void Engine::wakeWorkersLocked(size_t n) {
+  // One worker per new item: waking every idle worker for each handed-over event made the
+  // other 63 go back to sleep, and those context switches were a third of the process's CPU
+  // under ingest load (perf, docs/benchmarks.md).
+  if (n >= static_cast<size_t>(opts_.workers)) {
+    workCv_.notify_all();
+    return;
+  }
+  for (size_t i = 0; i < n; ++i) workCv_.notify_one();
+}
+
 int Engine::reserve(int n) {
   std::lock_guard<std::mutex> g(mu_);
   if (stopping_ || n <= 0) return 0;
@@ -66,7 +77,7 @@ void Engine::handOver(std::vector<Claimed> items, int reserved) {
     if (!stopping_) {
       for (auto& c : items) queue_.push_back(std::move(c));
       metrics::global().queueDepth.set(busy_ + static_cast<int64_t>(queue_.size()));
-      workCv_.notify_all();
+      wakeWorkersLocked(items.size());
       return;
     }
     // Stopping: the work goes back to the store at once (fenced by lease_seq), as unstarted
@@ -98,7 +109,7 @@ int Engine::claimOnce(TimeMs now) {
   backlog_ = n >= limit;
   for (auto& c : claimed.value()) queue_.push_back(std::move(c));
   metrics::global().queueDepth.set(busy_ + static_cast<int64_t>(queue_.size()));
-  if (n > 0) workCv_.notify_all();
+  wakeWorkersLocked(static_cast<size_t>(n));
   return n;
 }
 

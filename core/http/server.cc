@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -59,21 +60,26 @@ int64_t steadyMs() {
 // Shared with every pending reply, so a reply that arrives after the server stopped is
 // dropped instead of touching a destroyed server.
 struct Mailbox {
+  struct Item {
+    uint64_t conn;
+    uint64_t serial;  // which request of the connection this answers
+    Response response;
+  };
   std::mutex mu;
-  std::vector<std::pair<uint64_t, Response>> items;
+  std::vector<Item> items;
   bool closed = false;
   int efd = -1;
 
   ~Mailbox() {
     if (efd >= 0) ::close(efd);
   }
-  void post(uint64_t conn, Response r) {
+  void post(uint64_t conn, uint64_t serial, Response r) {
     bool wake;
     {
       std::lock_guard<std::mutex> g(mu);
       if (closed) return;
       wake = items.empty();
-      items.emplace_back(conn, std::move(r));
+      items.push_back(Item{conn, serial, std::move(r)});
     }
     if (wake) {
       uint64_t one = 1;
@@ -142,7 +148,8 @@ struct Conn {
   int fd = -1;
   std::unique_ptr<TlsSession> tls;
   RequestParser parser;
-  std::string in;   // received, not yet consumed by the parser
+  std::string in;   // received; the parser has consumed it up to inOff
+  size_t inOff = 0;
   std::string out;  // to send, from outOff on
   size_t outOff = 0;
   State state = State::kReading;
@@ -155,6 +162,7 @@ struct Conn {
   bool tlsWriteWantsRead = false;
   int64_t lingerLeft = 0;
   // The request being answered.
+  uint64_t serial = 0;  // counts the connection's requests; a reply must name the current one
   bool head = false;
   bool keepAlive = true;
   bool http10 = false;
@@ -187,7 +195,11 @@ struct Server::Impl {
   size_t refusing = 0;
   int64_t now = 0;
   bool stopping = false;
-  int64_t acceptPausedUntil = 0;
+  int64_t acceptPausedUntil = 0;  // out of descriptors: the listener is disarmed until then
+  // Connections with input already buffered (pipelined, or TLS) to parse on the next turn of
+  // the loop rather than inside the write that finished the last answer: no recursion, and
+  // one client cannot hold the loop.
+  std::vector<uint64_t> ready;
   int64_t dateSecond = -1;
   std::string date;
 
@@ -209,7 +221,10 @@ struct Server::Impl {
   void updateInterest(Conn& c);
   void sweep();
   void beginStop();
+  void lingerQuiet();
   void deliverReplies();
+  void runReady();
+  void armListener(bool on);
   IoResult readSome(Conn& c, char* buf, size_t len);
   IoResult writeSome(Conn& c, const char* buf, size_t len);
   ParseLimits limits() const;
@@ -286,8 +301,14 @@ void Server::Impl::close(Conn& c) {
   conns.erase(c.id);  // destroys c
 }
 
+void Server::Impl::armListener(bool on) {
+  epoll_event ev{};
+  ev.events = on ? static_cast<uint32_t>(EPOLLIN) : 0u;
+  ev.data.u64 = kListenTag;
+  epoll_ctl(epfd, EPOLL_CTL_MOD, listenFd, &ev);
+}
+
 void Server::Impl::acceptAll() {
-  if (now < acceptPausedUntil) return;
   auto tlsCtx = tlsContext();
   while (true) {
     int fd = ::accept4(listenFd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -296,8 +317,11 @@ void Server::Impl::acceptAll() {
       if (errno == EAGAIN || errno == EWOULDBLOCK) return;
       // Out of descriptors (or memory): stop accepting for a moment instead of spinning on
       // a listener that stays readable.
+      // The listener stays readable, so it is disarmed (sweep() re-arms it) instead of
+      // spinning; a connection that comes meanwhile waits in the backlog.
       log::warn("accept failed", {{"error", std::string(strerror(errno))}});
       acceptPausedUntil = now + 100;
+      armListener(false);
       return;
     }
     int one = 1;
@@ -371,6 +395,10 @@ void Server::Impl::onReadable(Conn& c) {
     switch (r.kind) {
       case IoResult::kData:
         budget -= std::min(budget, r.n);
+        if (c.inOff > 0) {
+          c.in.erase(0, c.inOff);  // once per read, not once per request
+          c.inOff = 0;
+        }
         c.in.append(buf, r.n);
         processInput(c);
         if (conns.find(id) == conns.end()) return;
@@ -392,8 +420,13 @@ void Server::Impl::onReadable(Conn& c) {
 void Server::Impl::processInput(Conn& c) {
   while (c.state == Conn::State::kReading) {
     size_t consumed = 0;
-    RequestParser::Result r = c.parser.parse(c.in, &consumed);
-    c.in.erase(0, consumed);
+    RequestParser::Result r =
+        c.parser.parse(std::string_view(c.in).substr(c.inOff), &consumed);
+    c.inOff += consumed;
+    if (c.inOff == c.in.size()) {
+      c.in.clear();
+      c.inOff = 0;
+    }
     if (c.parser.inRequest() && (c.clock == Conn::Clock::kIdle || c.clock == Conn::Clock::kFresh)) {
       // The header timeout runs from a request's first byte (from accept on a new
       // connection, whose clock already runs), and bytes that trickle in do not extend it.
@@ -428,11 +461,13 @@ void Server::Impl::dispatch(Conn& c, ParsedRequest&& preq) {
   c.http10 = preq.versionMinor == 0;
   c.state = Conn::State::kWaiting;
   c.clock = Conn::Clock::kNone;
+  ++c.serial;
   updateInterest(c);
   auto req = toRequest(std::move(preq));
   if (!req) return respond(c, errorResponse(req.status()));
-  pool->submit([this, id = c.id, box = mailbox, r = std::move(req).value()]() mutable {
-    auto reply = [id, box](Response resp) { box->post(id, std::move(resp)); };
+  pool->submit([this, id = c.id, serial = c.serial, box = mailbox,
+                r = std::move(req).value()]() mutable {
+    auto reply = [id, serial, box](Response resp) { box->post(id, serial, std::move(resp)); };
     try {
       router.dispatch(r, reply);
     } catch (const std::exception& e) {
@@ -494,14 +529,27 @@ void Server::Impl::afterWrite(Conn& c) {
   c.clock = Conn::Clock::kIdle;
   c.deadline = now + opts.idleTimeoutMs;
   c.parser = RequestParser(limits());
+  // An idle connection keeps no large buffer from its last request.
+  if (c.out.capacity() > (16 << 10)) std::string().swap(c.out);
+  if (c.in.empty() && c.in.capacity() > (16 << 10)) std::string().swap(c.in);
   updateInterest(c);
-  uint64_t id = c.id;
-  if (!c.in.empty()) {
-    processInput(c);  // a pipelined request already here
-    if (conns.find(id) == conns.end()) return;
+  // A pipelined request already buffered, or TLS bytes epoll cannot see: next turn.
+  if (!c.in.empty() || c.tls) ready.push_back(c.id);
+}
+
+void Server::Impl::runReady() {
+  std::vector<uint64_t> now_ready;
+  now_ready.swap(ready);
+  for (uint64_t id : now_ready) {
+    auto it = conns.find(id);
+    if (it == conns.end() || it->second->state != Conn::State::kReading) continue;
+    Conn& c = *it->second;
+    if (!c.in.empty()) {
+      processInput(c);
+      if (conns.find(id) == conns.end()) continue;
+    }
+    if (c.tls && c.state == Conn::State::kReading) onReadable(c);
   }
-  // TLS may hold decrypted bytes that epoll cannot see.
-  if (c.tls && c.state == Conn::State::kReading) onReadable(c);
 }
 
 void Server::Impl::startLinger(Conn& c) {
@@ -514,6 +562,7 @@ void Server::Impl::startLinger(Conn& c) {
   c.lingerLeft = kLingerBytes;
   c.in.clear();
   c.in.shrink_to_fit();
+  c.inOff = 0;
   updateInterest(c);
 }
 
@@ -562,28 +611,39 @@ void Server::Impl::beginStop() {
   epoll_ctl(epfd, EPOLL_CTL_DEL, listenFd, nullptr);
   listener.close();
   listenFd = -1;
-  std::vector<uint64_t> idle;
+  lingerQuiet();
+}
+
+void Server::Impl::lingerQuiet() {
+  // Not closed outright: unread bytes (a pipelined request) would make the kernel reset the
+  // connection and drop an answer still in its send queue.
+  std::vector<uint64_t> quiet;
   for (const auto& [id, c] : conns) {
-    bool quiet = c->state == Conn::State::kReading && !c->parser.inRequest() && c->in.empty();
-    if (quiet || c->state == Conn::State::kLingering) idle.push_back(id);
+    if (c->state == Conn::State::kReading && !c->parser.inRequest() && c->in.empty()) {
+      quiet.push_back(id);
+    }
   }
-  for (uint64_t id : idle) close(*conns.at(id));
+  for (uint64_t id : quiet) startLinger(*conns.at(id));
 }
 
 void Server::Impl::deliverReplies() {
   uint64_t drained;
   ssize_t n = ::read(mailbox->efd, &drained, sizeof drained);
   (void)n;
-  std::vector<std::pair<uint64_t, Response>> items;
+  std::vector<Mailbox::Item> items;
   {
     std::lock_guard<std::mutex> g(mailbox->mu);
     items.swap(mailbox->items);
   }
-  for (auto& [id, resp] : items) {
-    auto it = conns.find(id);
+  for (auto& item : items) {
+    auto it = conns.find(item.conn);
     // The connection may have closed while its request ran: the work is done all the same.
-    if (it == conns.end() || it->second->state != Conn::State::kWaiting) continue;
-    respond(*it->second, resp);
+    // A reply for an earlier request of the connection is never taken for the current one.
+    if (it == conns.end() || it->second->state != Conn::State::kWaiting ||
+        it->second->serial != item.serial) {
+      continue;
+    }
+    respond(*it->second, item.response);
   }
 }
 
@@ -591,7 +651,8 @@ void Server::Impl::run() {
   std::vector<epoll_event> events(512);
   int64_t lastSweep = steadyMs();
   while (true) {
-    int n = epoll_wait(epfd, events.data(), static_cast<int>(events.size()), 100);
+    // Buffered input waiting its turn: look for events without sleeping.
+    int n = epoll_wait(epfd, events.data(), static_cast<int>(events.size()), ready.empty() ? 100 : 0);
     now = steadyMs();
     for (int i = 0; i < n; ++i) {
       uint64_t tag = events[i].data.u64;
@@ -608,19 +669,18 @@ void Server::Impl::run() {
       std::lock_guard<std::mutex> g(stopMu);
       if (stopRequested && !stopping) beginStop();
     }
+    runReady();
     if (now - lastSweep >= 100) {
       sweep();
       lastSweep = now;
+      if (acceptPausedUntil != 0 && now >= acceptPausedUntil && !stopping) {
+        acceptPausedUntil = 0;
+        armListener(true);
+      }
     }
     if (stopping) {
-      // Connections that went quiet after their last answer are closed as they get there.
-      std::vector<uint64_t> quiet;
-      for (const auto& [id, c] : conns) {
-        if (c->state == Conn::State::kReading && !c->parser.inRequest() && c->in.empty()) {
-          quiet.push_back(id);
-        }
-      }
-      for (uint64_t id : quiet) close(*conns.at(id));
+      // Connections that went quiet after their last answer end as they get there.
+      lingerQuiet();
       if (conns.empty() || now >= graceDeadline) break;
     }
   }
@@ -658,6 +718,22 @@ void Server::start() {
   ev.data.u64 = kWakeTag;
   epoll_ctl(m.epfd, EPOLL_CTL_ADD, m.mailbox->efd, &ev);
 
+  // Each connection is a descriptor: take the hard limit, and say so when it cannot hold
+  // max_connections (accept then fails with EMFILE and new clients wait in the backlog).
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+    if (rl.rlim_cur < rl.rlim_max) {
+      rl.rlim_cur = rl.rlim_max;
+      setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    // Beside the connections: the store pool, outbound deliveries, files.
+    const rlim_t need = static_cast<rlim_t>(m.opts.maxConnections) + 512;
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+      log::warn("open-files limit below server.max_connections",
+                {{"limit", static_cast<long long>(rl.rlim_cur)},
+                 {"max_connections", m.opts.maxConnections}});
+    }
+  }
   m.pool = std::make_unique<WorkerPool>(m.opts.threads);
   m.running = true;
   m.loop = std::thread([&m] { m.run(); });

@@ -59,6 +59,16 @@ void GroupCommitter::notifierLoop() {
   }
 }
 
+void GroupCommitter::finish(Item* item, const Status& st) {
+  // A completion that throws must not take the writer (and the rest of its batch) with it.
+  try {
+    item->done(st);
+  } catch (const std::exception& e) {
+    log::error("commit completion failed", {{"error", e.what()}});
+  }
+  delete item;
+}
+
 Status GroupCommitter::submit(std::function<void(BatchTx&)> work) {
   std::promise<Status> promise;
   std::future<Status> f = promise.get_future();
@@ -77,8 +87,7 @@ void GroupCommitter::submitAsync(std::function<void(BatchTx&)> work,
     }
   }
   if (item != nullptr) {
-    item->done(Status(Code::kUnavailable, "shutting down"));
-    delete item;
+    finish(item, Status(Code::kUnavailable, "shutting down"));
     return;
   }
   cv_.notify_one();
@@ -153,10 +162,7 @@ void GroupCommitter::commitBatch(std::vector<Item*>& batch) {
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
           .count());
   if (st.isOk() || batch.size() == 1 || st.code() == Code::kUnavailable) {
-    for (Item* it : batch) {
-      it->done(st);
-      delete it;
-    }
+    for (Item* it : batch) finish(it, st);
     return;
   }
   // One item spoiled the batch: give every item its own transaction and its own answer.
@@ -165,8 +171,7 @@ void GroupCommitter::commitBatch(std::vector<Item*>& batch) {
     std::optional<TimeMs> oneDue;
     Status oneSt = db_.run([&](Connection& c) { oneDue = runTogether(c, one, false); });
     if (oneSt.isOk() && oneDue) postDue(*oneDue);
-    it->done(oneSt);
-    delete it;
+    finish(it, oneSt);
   }
 }
 

@@ -51,6 +51,7 @@ class GroupCommitter {
     std::function<void(Status)> done;
   };
   void writerLoop();
+  static void finish(Item* item, const Status& st);  // runs its completion, then frees it
   void commitBatch(std::vector<Item*>& batch);
   void notifierLoop();
   void postDue(TimeMs due);

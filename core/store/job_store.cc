@@ -72,7 +72,7 @@ Result<CreateOutcome> JobStore::create(const jobs::NewJob& nj) {
 void JobStore::createAsync(jobs::NewJob job, std::function<void(Result<CreateOutcome>)> done) {
   struct Pending {
     jobs::NewJob nj;
-    std::optional<std::string> existingId;
+    std::optional<Result<jobs::Job>> existing;  // the Idempotency-Key's holder, read in the tx
   };
   auto p = std::make_shared<Pending>(Pending{std::move(job), std::nullopt});
   // Writes only, so it can share a group-committed transaction with other requests.
@@ -80,7 +80,7 @@ void JobStore::createAsync(jobs::NewJob job, std::function<void(Result<CreateOut
     const jobs::NewJob& nj = p->nj;
     Connection& c = b.conn();
     pqxx::transaction_base& tx = b.tx();
-    p->existingId.reset();
+    p->existing.reset();
     c.prepared("job_create", kCreateSql);
     const char* idem = nj.idempotencyKey ? nj.idempotencyKey->c_str() : nullptr;
     const char* cb = nj.callbackUrl ? nj.callbackUrl->c_str() : nullptr;
@@ -100,21 +100,20 @@ void JobStore::createAsync(jobs::NewJob job, std::function<void(Result<CreateOut
           "SELECT id FROM jobs WHERE project_id = $1 AND idempotency_key = $2", nj.projectId,
           *nj.idempotencyKey);
       if (!ex.empty()) {
-        p->existingId = ex[0][0].c_str();
+        // Read here, in the transaction: the completion runs on a commit writer and must not
+        // wait for a pool connection.
+        p->existing = getIn(&tx, ex[0][0].c_str(), nj.projectId, false);
         return;
       }
     }
     throw std::runtime_error("idempotency key holder kept changing");
   };
-  Db& db = db_;
-  runWriteAsync(db_, committer_, std::move(work), [p, &db, done = std::move(done)](Status st) {
+  runWriteAsync(db_, committer_, std::move(work), [p, done = std::move(done)](Status st) {
     if (!st) return done(st);
     const jobs::NewJob& nj = p->nj;
-    if (p->existingId) {
-      auto existing = JobStore(db).get(*p->existingId, nj.projectId);
-      if (!existing) return done(existing.status());
-      existing->logs.clear();
-      return done(CreateOutcome{std::move(existing).value(), false});
+    if (p->existing) {
+      if (!*p->existing) return done(p->existing->status());
+      return done(CreateOutcome{std::move(*p->existing).value(), false});
     }
     // The row is exactly what we wrote: no need to read it back.
     jobs::Job j;

@@ -36,7 +36,7 @@ class JobStore {
   Status cancel(const std::string& id, const std::string& projectId);
 
  private:
-  Result<jobs::Job> getIn(void* tx, const std::string& id, const std::optional<std::string>& projectId,
+  static Result<jobs::Job> getIn(void* tx, const std::string& id, const std::optional<std::string>& projectId,
                           bool withLogs);
   Db& db_;
   GroupCommitter* committer_;

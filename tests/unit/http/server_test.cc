@@ -277,6 +277,43 @@ TEST(HttpServerLimits, IdleAndSlowConnectionsAreClosedAtTheirDeadlines) {
   EXPECT_TRUE(idle.closed());
 }
 
+TEST_F(HttpServerTest, ManyPipelinedRequestsAnsweredOnTheLoopNeitherRecurseNorStarveOthers) {
+  // A malformed path is answered by the loop itself; 20,000 of them in one stream once
+  // nested a call per request (a stack overflow) and held the loop for the whole stream.
+  constexpr int kN = 20'000;
+  std::string one = "GET /%zz HTTP/1.1\r\nHost: x\r\n\r\n";
+  std::string all;
+  for (int i = 0; i < kN; ++i) all += one;
+  Poco::Net::StreamSocket s(
+      Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(server_->port())));
+  s.setReceiveTimeout(Poco::Timespan(10, 0));
+  std::thread sender([&] { s.sendBytes(all.data(), static_cast<int>(all.size())); });
+  Client other(server_->port());
+  other.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi");
+  EXPECT_NE(other.response().find("len 2"), std::string::npos);
+  int answered = 0;
+  std::string carry;
+  char buf[65536];
+  while (answered < kN) {
+    int n = 0;
+    try {
+      n = s.receiveBytes(buf, sizeof buf);
+    } catch (...) {
+      break;
+    }
+    if (n <= 0) break;
+    carry.append(buf, static_cast<size_t>(n));
+    size_t pos = 0, hit;
+    while ((hit = carry.find("HTTP/1.1 400 ", pos)) != std::string::npos) {
+      ++answered;
+      pos = hit + 1;
+    }
+    carry.erase(0, carry.size() > 16 ? carry.size() - 16 : 0);  // keep a split status line
+  }
+  sender.join();
+  EXPECT_EQ(answered, kN);
+}
+
 TEST_F(HttpServerTest, SecondServerOnTheSamePortFails) {
   ServerOptions o;
   o.port = server_->port();
