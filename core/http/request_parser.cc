@@ -203,7 +203,7 @@ RequestParser::Result RequestParser::parse(std::string_view data, size_t* consum
         step = requestLineStep(data, &pos);
         break;
       case Phase::kHeaderLines:
-        step = headerLinesStep(data, &pos);
+        step = fieldLinesStep(data, &pos, false);
         break;
       case Phase::kBody:
         step = bodyStep(data, &pos);
@@ -218,7 +218,7 @@ RequestParser::Result RequestParser::parse(std::string_view data, size_t* consum
         step = chunkDataEndStep(data, &pos);
         break;
       case Phase::kTrailers:
-        step = trailersStep(data, &pos);
+        step = fieldLinesStep(data, &pos, true);
         break;
       case Phase::kDone:
         step = Step::kComplete;
@@ -404,24 +404,37 @@ RequestParser::Step RequestParser::parseRequestLine(std::string_view line) {
   return Step::kNext;
 }
 
-RequestParser::Step RequestParser::headerLinesStep(std::string_view data, size_t* pos) {
+// Header or trailer field lines up to the empty line: each ends in CRLF and is a valid
+// field, and the section stays within max_header_bytes and max_header_count. Header fields
+// are kept; trailer fields are checked and discarded.
+RequestParser::Step RequestParser::fieldLinesStep(std::string_view data, size_t* pos,
+                                                  bool trailers) {
+  const char* tooLarge = trailers ? kTrailersTooLarge : kHeadTooLarge;
   while (true) {
     std::string_view line;
     switch (nextLine(data, pos, limits_.maxHeaderBytes - blockBytes_, &line)) {
       case LineRead::kPartial:
         return Step::kNeedMore;
       case LineRead::kOverflow:
-        return fail(431, kHeadTooLarge);
+        return fail(431, tooLarge);
       case LineRead::kLine:
         break;
     }
     blockBytes_ += line.size() + 1;
     if (line.empty() || line.back() != '\r') return fail(400, kBareLf);
     line.remove_suffix(1);
-    if (line.empty()) return finishHead();
+    if (line.empty()) {
+      if (!trailers) return finishHead();
+      phase_ = Phase::kDone;
+      return Step::kComplete;
+    }
     std::string_view name;
     std::string_view value;
     if (const char* error = splitField(line, &name, &value)) return fail(400, error);
+    if (trailers) {
+      if (++trailerCount_ > limits_.maxHeaderCount) return fail(431, kTrailersTooLarge);
+      continue;
+    }
     if (req_.headers.size() >= limits_.maxHeaderCount) return fail(431, kTooManyFields);
     req_.headers.emplace_back(std::string(name), std::string(value));
   }
@@ -555,32 +568,6 @@ RequestParser::Step RequestParser::chunkDataEndStep(std::string_view data, size_
   }
   phase_ = Phase::kChunkSize;
   return Step::kNext;
-}
-
-// trailer-section CRLF: validated like header fields, bounded like the header block, discarded.
-RequestParser::Step RequestParser::trailersStep(std::string_view data, size_t* pos) {
-  while (true) {
-    std::string_view line;
-    switch (nextLine(data, pos, limits_.maxHeaderBytes - blockBytes_, &line)) {
-      case LineRead::kPartial:
-        return Step::kNeedMore;
-      case LineRead::kOverflow:
-        return fail(431, kTrailersTooLarge);
-      case LineRead::kLine:
-        break;
-    }
-    blockBytes_ += line.size() + 1;
-    if (line.empty() || line.back() != '\r') return fail(400, kBareLf);
-    line.remove_suffix(1);
-    if (line.empty()) {
-      phase_ = Phase::kDone;
-      return Step::kComplete;
-    }
-    std::string_view name;
-    std::string_view value;
-    if (const char* error = splitField(line, &name, &value)) return fail(400, error);
-    if (++trailerCount_ > limits_.maxHeaderCount) return fail(431, kTrailersTooLarge);
-  }
 }
 
 ParsedRequest RequestParser::take() {

@@ -97,13 +97,12 @@ class RequestParser {
   bool skipLeadingEmptyLines(std::string_view data, size_t* pos);
   bool requestLinePrefixOk(std::string_view prefix);
   Step parseRequestLine(std::string_view line);
-  Step headerLinesStep(std::string_view data, size_t* pos);
+  Step fieldLinesStep(std::string_view data, size_t* pos, bool trailers);
   Step finishHead();
   Step bodyStep(std::string_view data, size_t* pos);
   Step chunkSizeStep(std::string_view data, size_t* pos);
   Step chunkDataStep(std::string_view data, size_t* pos);
   Step chunkDataEndStep(std::string_view data, size_t* pos);
-  Step trailersStep(std::string_view data, size_t* pos);
   Step fail(int status, const char* message);
 
   ParseLimits limits_;
