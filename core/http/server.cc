@@ -49,6 +49,11 @@ constexpr int64_t kLingerMs = 2000;
 constexpr int64_t kLingerBytes = int64_t{16} << 20;
 // Connections over max_connections that are still being told 503 (past it: closed at once).
 constexpr size_t kMaxRefusing = 256;
+// A thousand slowloris connections opened together time out together: their 408s, closes and
+// the clients' reconnects are spread over several short sweeps instead of one long stall of
+// the loop that every other request waits behind.
+constexpr size_t kMaxExpiriesPerSweep = 128;
+constexpr int64_t kSweepSoonMs = 10;
 
 int64_t steadyMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -219,7 +224,9 @@ struct Server::Impl {
   void linger(Conn& c);
   void close(Conn& c);
   void updateInterest(Conn& c);
-  void sweep();
+  // Ends connections past their deadlines, at most kMaxExpiriesPerSweep of them; returns
+  // true when more are due (the next sweep comes after kSweepSoonMs, not the usual 100 ms).
+  bool sweep();
   void beginStop();
   void lingerQuiet();
   void deliverReplies();
@@ -581,17 +588,23 @@ void Server::Impl::linger(Conn& c) {
   close(c);
 }
 
-void Server::Impl::sweep() {
+bool Server::Impl::sweep() {
   std::vector<uint64_t> expired;
+  bool more = false;
   for (const auto& [id, c] : conns) {
-    if (c->clock != Conn::Clock::kNone && now >= c->deadline) expired.push_back(id);
+    if (c->clock != Conn::Clock::kNone && now >= c->deadline) {
+      if (expired.size() == kMaxExpiriesPerSweep) {
+        more = true;
+        break;
+      }
+      expired.push_back(id);
+    }
   }
   for (uint64_t id : expired) {
     auto it = conns.find(id);
     if (it == conns.end()) continue;
     Conn& c = *it->second;
     bool midRequest = c.clock == Conn::Clock::kHeader || c.clock == Conn::Clock::kBody;
-    // A TLS connection that never finished its handshake has no channel for an answer.
     if (midRequest && c.state == Conn::State::kReading && c.outOff >= c.out.size()) {
       metrics::global().httpTimeout.inc();
       refuse(c, 408, "Request timeout: the request did not arrive in time");
@@ -604,6 +617,7 @@ void Server::Impl::sweep() {
     if (c.clock == Conn::Clock::kFresh) metrics::global().httpTimeout.inc();
     close(c);
   }
+  return more;
 }
 
 void Server::Impl::beginStop() {
@@ -650,9 +664,11 @@ void Server::Impl::deliverReplies() {
 void Server::Impl::run() {
   std::vector<epoll_event> events(512);
   int64_t lastSweep = steadyMs();
+  bool sweepSoon = false;
   while (true) {
     // Buffered input waiting its turn: look for events without sleeping.
-    int n = epoll_wait(epfd, events.data(), static_cast<int>(events.size()), ready.empty() ? 100 : 0);
+    int wait = !ready.empty() ? 0 : sweepSoon ? static_cast<int>(kSweepSoonMs) : 100;
+    int n = epoll_wait(epfd, events.data(), static_cast<int>(events.size()), wait);
     now = steadyMs();
     for (int i = 0; i < n; ++i) {
       uint64_t tag = events[i].data.u64;
@@ -670,8 +686,8 @@ void Server::Impl::run() {
       if (stopRequested && !stopping) beginStop();
     }
     runReady();
-    if (now - lastSweep >= 100) {
-      sweep();
+    if (now - lastSweep >= (sweepSoon ? kSweepSoonMs : 100)) {
+      sweepSoon = sweep();
       lastSweep = now;
       if (acceptPausedUntil != 0 && now >= acceptPausedUntil && !stopping) {
         acceptPausedUntil = 0;

@@ -316,6 +316,27 @@ TEST_F(HttpServerTest, ManyPipelinedRequestsAnsweredOnTheLoopNeitherRecurseNorSt
   EXPECT_EQ(answered, kN);
 }
 
+TEST(HttpServerLimits, AWaveOfTimeoutsLargerThanOneSweepIsAllAnswered) {
+  // More connections expire together than one sweep ends (128): the rest follow in the next
+  // short sweeps, and every one of them still gets its 408.
+  Router router;
+  ServerOptions o;
+  o.port = 0;
+  o.headerTimeoutMs = 300;
+  Server server(o, router);
+  server.start();
+  std::vector<std::unique_ptr<Client>> slow;
+  for (int i = 0; i < 300; ++i) {
+    slow.push_back(std::make_unique<Client>(server.port()));
+    slow.back()->send("GET / HTTP/1.1\r\nHo");
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  int timedOut = 0;
+  for (auto& c : slow) timedOut += c->response().rfind("HTTP/1.1 408", 0) == 0;
+  EXPECT_EQ(timedOut, 300);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(4));
+}
+
 TEST_F(HttpServerTest, SecondServerOnTheSamePortFails) {
   ServerOptions o;
   o.port = server_->port();
