@@ -191,8 +191,9 @@ TEST_F(CrashTest, JobsDueWhileServerIsDownFireOnStart) {
   first->kill(SIGKILL);
   EXPECT_EQ(first->wait(5000), 128 + SIGKILL);
 
-  // Created through the CLI while no server runs at all.
-  TimeMs cliFireAt = nowMs() + 300;
+  // Created through the CLI while no server runs at all (its start, config and migration
+  // check must fit before fireAt: under ASan on a loaded machine 300 ms did not).
+  TimeMs cliFireAt = nowMs() + 1500;
   auto cli = runCli({"jobs", "schedule", "--config", first->configPath(), "--project", "alpha",
                      "--url", recv.url("/cli"), "--at", formatIsoUtc(cliFireAt), "--title",
                      "via-cli"},
