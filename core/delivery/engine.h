@@ -73,7 +73,7 @@ class Engine : public Handoff {
   void completionLoop();
   void refillHeap(TimeMs now);
   int claimOnce(TimeMs now);
-  int capacityLocked() const;  // with mu_ held: how many more claims fit
+  int capacityLocked() const;        // with mu_ held: how many more claims fit
   void wakeWorkersLocked(size_t n);  // with mu_ held: wakes a worker for each of n new items
   // Commits a batch of outcomes (retrying while the store is down); `ours[i]` false when
   // completion i lost its lease. False if the batch could not be written at all.
