@@ -322,10 +322,9 @@ void Server::Impl::acceptAll() {
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) return;
-      // Out of descriptors (or memory): stop accepting for a moment instead of spinning on
-      // a listener that stays readable.
-      // The listener stays readable, so it is disarmed (sweep() re-arms it) instead of
-      // spinning; a connection that comes meanwhile waits in the backlog.
+      // Out of descriptors (or memory): the listener stays readable, so it is disarmed for
+      // 100 ms (the loop re-arms it) instead of spinning; a connection that comes meanwhile
+      // waits in the backlog.
       log::warn("accept failed", {{"error", std::string(strerror(errno))}});
       acceptPausedUntil = now + 100;
       armListener(false);
