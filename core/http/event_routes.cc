@@ -107,6 +107,7 @@ Response getEvent(Request& req, ApiContext& ctx) {
 Response replay(Request& req, ApiContext& ctx) {
   auto caller = authenticate(req, ctx);
   if (!caller) return errorResponse(caller.status());
+  if (auto r = requireJson(req)) return *r;
   store::EventStore events(ctx.db, nullptr);
   auto ids = ingest::replayEvent(*ctx.routing(), events, req.params[0], scopeOf(*caller));
   if (!ids) return errorResponse(ids.status());
@@ -158,6 +159,7 @@ Response getDelivery(Request& req, ApiContext& ctx) {
 Response retry(Request& req, ApiContext& ctx) {
   auto caller = authenticate(req, ctx);
   if (!caller) return errorResponse(caller.status());
+  if (auto r = requireJson(req)) return *r;
   auto d = store::EventStore(ctx.db, nullptr).retryDelivery(req.params[0], scopeOf(*caller));
   if (!d) return errorResponse(d.status());
   ctx.notifyDue(0);
@@ -169,6 +171,7 @@ Response retry(Request& req, ApiContext& ctx) {
 Response redrive(Request& req, ApiContext& ctx) {
   auto caller = authenticate(req, ctx);
   if (!caller) return errorResponse(caller.status());
+  if (auto r = requireJson(req)) return *r;
   std::string projectId = caller->projectId;
   if (caller->admin) {
     auto p = req.queryParam("project");
@@ -188,6 +191,7 @@ Response redrive(Request& req, ApiContext& ctx) {
 Response reload(Request& req, ApiContext& ctx) {
   auto caller = authenticateAdmin(req, ctx);
   if (!caller) return errorResponse(caller.status());
+  if (auto r = requireJson(req)) return *r;
   std::vector<std::string> errors = ctx.reload();
   if (!errors.empty()) {
     std::string msg = "Config refused: ";

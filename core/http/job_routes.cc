@@ -89,6 +89,7 @@ Response get(Request& req, ApiContext& ctx) {
 Response cancel(Request& req, ApiContext& ctx) {
   auto caller = authenticate(req, ctx);
   if (!caller) return errorResponse(caller.status());
+  if (auto r = requireJson(req)) return *r;
   std::string projectId = caller->projectId;
   if (caller->admin) {
     auto job = store::JobStore(ctx.db).get(req.params[0], std::nullopt);

@@ -222,6 +222,43 @@ TEST_F(JobApiTest, ContentTypeMethodAndPathErrors) {
   EXPECT_EQ(db.scalar("SELECT count(*) FROM jobs"), "1");
 }
 
+TEST_F(JobApiTest, ActionsWithANonJsonBodyAre415AndChangeNothing) {
+  // Cancel, replay, retry, redrive and reload take no body; one that is sent must still be
+  // JSON (contracts/http-api.md: API endpoints need JSON), checked before anything is done.
+  Receiver recv;
+  DispatchProcess d(db);
+  ASSERT_TRUE(d.start()) << d.log();
+  std::string key = d.createKey("alpha");
+  auto created = d.call("POST", "/api/v1/jobs", jobRequest(recv.url(), isoIn(3'600'000)),
+                        withKey(key));
+  ASSERT_EQ(created.status, 201) << created.body;
+  std::string id = str(created.data(), "id");
+  const std::map<std::string, std::string> plainKey = {{"x-api-key", key},
+                                                       {"Content-Type", "text/plain"}};
+  const std::map<std::string, std::string> plainAdmin = {
+      {"Authorization", std::string("Bearer ") + kAdminToken}, {"Content-Type", "text/plain"}};
+  const std::string uuid = "00000000-0000-7000-8000-000000000000";
+  struct Case {
+    const char* method;
+    std::string path;
+    const std::map<std::string, std::string>* headers;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"DELETE", "/api/v1/jobs/" + id, &plainKey},
+           {"POST", "/api/v1/events/" + uuid + "/replay", &plainKey},
+           {"POST", "/api/v1/deliveries/" + uuid + "/retry", &plainKey},
+           {"POST", "/api/v1/destinations/nope/redrive", &plainKey},
+           {"POST", "/api/v1/admin/reload", &plainAdmin}}) {
+    auto r = d.call(c.method, c.path, "x", *c.headers);
+    EXPECT_EQ(r.status, 415) << c.method << " " << c.path << ": " << r.body;
+    EXPECT_EQ(r.message(), "Content-Type must be application/json") << c.path;
+  }
+  EXPECT_EQ(db.scalar("SELECT status FROM deliveries WHERE id = '" + id + "'"), "SCHEDULED");
+  // Without a body (or with a JSON one) the same calls work as before.
+  auto cancel = d.call("DELETE", "/api/v1/jobs/" + id, "", withKey(key));
+  EXPECT_EQ(cancel.status, 200) << cancel.body;
+}
+
 TEST_F(JobApiTest, MissingMalformedUnknownAndRevokedKeysAre401) {
   Receiver recv;
   DispatchProcess d(db);
