@@ -229,8 +229,8 @@ TEST_F(JobApiTest, ActionsWithANonJsonBodyAre415AndChangeNothing) {
   DispatchProcess d(db);
   ASSERT_TRUE(d.start()) << d.log();
   std::string key = d.createKey("alpha");
-  auto created = d.call("POST", "/api/v1/jobs", jobRequest(recv.url(), isoIn(3'600'000)),
-                        withKey(key));
+  auto created =
+      d.call("POST", "/api/v1/jobs", jobRequest(recv.url(), isoIn(3'600'000)), withKey(key));
   ASSERT_EQ(created.status, 201) << created.body;
   std::string id = str(created.data(), "id");
   const std::map<std::string, std::string> plainKey = {{"x-api-key", key},
@@ -243,12 +243,12 @@ TEST_F(JobApiTest, ActionsWithANonJsonBodyAre415AndChangeNothing) {
     std::string path;
     const std::map<std::string, std::string>* headers;
   };
-  for (const Case& c : std::vector<Case>{
-           {"DELETE", "/api/v1/jobs/" + id, &plainKey},
-           {"POST", "/api/v1/events/" + uuid + "/replay", &plainKey},
-           {"POST", "/api/v1/deliveries/" + uuid + "/retry", &plainKey},
-           {"POST", "/api/v1/destinations/nope/redrive", &plainKey},
-           {"POST", "/api/v1/admin/reload", &plainAdmin}}) {
+  for (const Case& c :
+       std::vector<Case>{{"DELETE", "/api/v1/jobs/" + id, &plainKey},
+                         {"POST", "/api/v1/events/" + uuid + "/replay", &plainKey},
+                         {"POST", "/api/v1/deliveries/" + uuid + "/retry", &plainKey},
+                         {"POST", "/api/v1/destinations/nope/redrive", &plainKey},
+                         {"POST", "/api/v1/admin/reload", &plainAdmin}}) {
     auto r = d.call(c.method, c.path, "x", *c.headers);
     EXPECT_EQ(r.status, 415) << c.method << " " << c.path << ": " << r.body;
     EXPECT_EQ(r.message(), "Content-Type must be application/json") << c.path;
