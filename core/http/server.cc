@@ -502,7 +502,6 @@ void Server::Impl::refuse(Conn& c, int status, const std::string& message) {
   r.close = true;
   c.head = false;
   c.http10 = false;
-  // A TLS connection whose handshake never finished cannot carry an answer.
   respond(c, r);
 }
 
