@@ -11,12 +11,12 @@
 
 #include "core/app/runtime.h"
 #include "core/config/config.h"
-#include "core/delivery/http_sender.h"
-#include "core/plugin/destinations.h"
 #include "core/delivery/engine.h"
+#include "core/delivery/http_sender.h"
 #include "core/http/api.h"
 #include "core/http/server.h"
 #include "core/net/http_client.h"
+#include "core/plugin/destinations.h"
 #include "core/store/group_commit.h"
 #include "core/store/migrations.h"
 #include "core/store/project_store.h"
@@ -112,8 +112,14 @@ int runServer(const std::string& configPath) {
     return {};
   };
 
-  http::ApiContext ctx{db, configSource, [&engine](TimeMs t) { engine.notifyDue(t); },
-                       systemClock(), reload, &committer, routingSource, &engine};
+  http::ApiContext ctx{db,
+                       configSource,
+                       [&engine](TimeMs t) { engine.notifyDue(t); },
+                       systemClock(),
+                       reload,
+                       &committer,
+                       routingSource,
+                       &engine};
   http::Router router;
   http::addHealthRoutes(router, ctx);
   http::addKeyRoutes(router, ctx);
@@ -141,14 +147,19 @@ int runServer(const std::string& configPath) {
     return 1;
   }
   engine.start();
-  store::RetentionPurger purger(db, [&holder] {
-    std::map<std::string, int64_t> byName;
-    for (const auto& p : holder.get()->config().projects) byName[p.name] = p.retentionMs;
-    return byName;
-  }, systemClock());
+  store::RetentionPurger purger(
+      db,
+      [&holder] {
+        std::map<std::string, int64_t> byName;
+        for (const auto& p : holder.get()->config().projects) byName[p.name] = p.retentionMs;
+        return byName;
+      },
+      systemClock());
   purger.start();
-  log::info("listening", {{"host", sopts.host}, {"port", server.port()},
-                          {"tls", !sopts.tlsCert.empty()}, {"version", DISPATCH_VERSION}});
+  log::info("listening", {{"host", sopts.host},
+                          {"port", server.port()},
+                          {"tls", !sopts.tlsCert.empty()},
+                          {"version", DISPATCH_VERSION}});
 
   while (true) {
     int sig = 0;
@@ -174,8 +185,8 @@ int runServer(const std::string& configPath) {
   // attempts in flight get what is left of the grace period.
   auto stopStart = std::chrono::steady_clock::now();
   server.stop(grace);
-  grace -= std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::steady_clock::now() - stopStart)
+  grace -= std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                 stopStart)
                .count();
   if (grace < 0) grace = 0;
   purger.stop();

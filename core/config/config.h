@@ -39,13 +39,13 @@ struct AdminConfig {
 };
 
 struct DeliveryConfig {
-  int workers = 64;                    // concurrent outbound requests per node. Default: 64
-  int64_t timeoutMs = 15'000;          // per attempt. Default: 15s
-  int64_t maxResponseBytes = 64 << 10; // stored per attempt. Default: 64KiB
-  bool allowHttp = false;              // Default: false (https only)
-  bool allowPrivateNetworks = false;   // Default: false (SSRF guard on)
-  std::string caFile;                  // extra trusted CA bundle (PEM). Default: none
-  int64_t leaseMs = 0;                 // claim lease; 0 = timeout + 30s. Default: 0
+  int workers = 64;                     // concurrent outbound requests per node. Default: 64
+  int64_t timeoutMs = 15'000;           // per attempt. Default: 15s
+  int64_t maxResponseBytes = 64 << 10;  // stored per attempt. Default: 64KiB
+  bool allowHttp = false;               // Default: false (https only)
+  bool allowPrivateNetworks = false;    // Default: false (SSRF guard on)
+  std::string caFile;                   // extra trusted CA bundle (PEM). Default: none
+  int64_t leaseMs = 0;                  // claim lease; 0 = timeout + 30s. Default: 0
 };
 
 struct JobsConfig {
@@ -60,9 +60,10 @@ struct TransformsConfig {
 };
 
 struct VerifyConfig {
-  std::string preset = "hmac";        // hmac, github, stripe, shopify, slack, standard-webhooks, api-key, none
-  std::vector<std::string> secrets;   // any one may match; empty entries dropped
-  int64_t toleranceMs = 300'000;      // replay window where the scheme has one. Default: 300s
+  std::string preset =
+      "hmac";  // hmac, github, stripe, shopify, slack, standard-webhooks, api-key, none
+  std::vector<std::string> secrets;  // any one may match; empty entries dropped
+  int64_t toleranceMs = 300'000;     // replay window where the scheme has one. Default: 300s
 };
 
 struct EventTypeConfig {
@@ -106,7 +107,7 @@ struct LinkConfig {
 struct ProjectConfig {
   std::string name;
   std::string headerPrefix = "Dispatch";
-  std::vector<std::string> signingSecrets;  // whsec_<base64>; first signs, all sign
+  std::vector<std::string> signingSecrets;        // whsec_<base64>; first signs, all sign
   int64_t retentionMs = 30LL * 24 * 3600 * 1000;  // Default: 30d
   bool encryptPayloads = false;
   std::vector<SourceConfig> sources;

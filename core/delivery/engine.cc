@@ -11,8 +11,12 @@
 namespace dispatch::delivery {
 Engine::Engine(store::Db& db, RoutingSource routing, plugin::HttpSender& http, const Clock& clock,
                EngineOptions options, store::GroupCommitter* committer)
-    : db_(db), store_(db, committer), runner_(std::move(routing), http, clock), clock_(clock),
-      opts_(options), dbUrl_(db.url()) {}
+    : db_(db),
+      store_(db, committer),
+      runner_(std::move(routing), http, clock),
+      clock_(clock),
+      opts_(options),
+      dbUrl_(db.url()) {}
 
 Engine::~Engine() { stop(0); }
 
@@ -37,8 +41,10 @@ void Engine::refillHeap(TimeMs now) {
   auto times = store_.dueTimes(now, now + opts_.horizonMs, 10'000);
   auto leases = store_.leaseExpiries(now + opts_.horizonMs, 1'000);
   std::lock_guard<std::mutex> g(mu_);
-  if (times) for (TimeMs t : times.value()) heap_.push(t);
-  if (leases) for (TimeMs t : leases.value()) heap_.push(t);
+  if (times)
+    for (TimeMs t : times.value()) heap_.push(t);
+  if (leases)
+    for (TimeMs t : leases.value()) heap_.push(t);
 }
 
 int Engine::capacityLocked() const {
@@ -277,8 +283,7 @@ void Engine::completionLoop() {
     auto t0 = std::chrono::steady_clock::now();
     bool written = commitCompletions(batch, &ours);
     metrics::global().storeCommitLatency.observeMs(
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
-                                                              t0)
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
             .count());
     for (size_t i = 0; i < batch.size(); ++i) {
       if (!written) continue;  // logged; the leases run out and the work is attempted again
@@ -341,7 +346,8 @@ void Engine::afterCommit(const Completion& c) {
   }
   m.attemptLatency.observeMs(c.attempt.durationMs);
   (c.next == State::kSuccess ? m.deliverySuccess
-                             : c.next == State::kDead ? m.deliveryDead : m.deliveryRetry)
+   : c.next == State::kDead  ? m.deliveryDead
+                             : m.deliveryRetry)
       .inc();
   log::info("attempt", {{"delivery_id", c.deliveryId},
                         {"attempt", c.attempt.attempt},

@@ -97,7 +97,7 @@ class Engine : public Handoff {
   std::deque<Claimed> queue_;
   // Claimed work whose outcome is not committed yet: id → leaseSeq. Leases renewed.
   std::unordered_map<std::string, int64_t> inFlight_;
-  int busy_ = 0;  // attempts running
+  int busy_ = 0;      // attempts running
   int reserved_ = 0;  // room promised to handOver() callers
   // Start times (steady ms) of the attempts in flight, per receiver.
   std::unordered_map<std::string, std::multiset<int64_t>> receiverStarts_;

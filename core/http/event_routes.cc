@@ -27,7 +27,6 @@ std::optional<std::string> scopeOf(const Caller& c) {
   return c.projectId;
 }
 
-
 void writeDelivery(json::Writer& w, const store::DeliveryView& d, bool withLogs) {
   w.beginObject();
   w.key("id").string(d.id);
@@ -35,8 +34,8 @@ void writeDelivery(json::Writer& w, const store::DeliveryView& d, bool withLogs)
   w.key("destination").string(d.destination);
   w.key("status").string(delivery::toString(d.status));
   w.key("attempts").number(static_cast<int64_t>(d.attempts));
-  w.key("nextAttemptAt").stringOrNull(d.nextAttemptAt ? std::optional(formatIsoUtc(*d.nextAttemptAt))
-                                                      : std::nullopt);
+  w.key("nextAttemptAt")
+      .stringOrNull(d.nextAttemptAt ? std::optional(formatIsoUtc(*d.nextAttemptAt)) : std::nullopt);
   w.key("error").stringOrNull(d.error);
   w.key("createdAt").string(formatIsoUtc(d.createdAt));
   w.key("updatedAt").string(formatIsoUtc(d.updatedAt));
@@ -126,16 +125,17 @@ Response listDeliveries(Request& req, ApiContext& ctx) {
   if (auto s = req.queryParam("status")) {
     status = delivery::parseState(*s);
     if (!status) {
-      return envelope(400, "status must be one of SCHEDULED, FIRING, SUCCESS, FAILED, DEAD, "
-                           "CANCELLED");
+      return envelope(400,
+                      "status must be one of SCHEDULED, FIRING, SUCCESS, FAILED, DEAD, "
+                      "CANCELLED");
     }
   }
   auto page = pageParams(req);
   if (!page) return errorResponse(page.status());
   int64_t total = 0;
-  auto ds = store::EventStore(ctx.db, nullptr)
-                .listDeliveries(scopeOf(*caller), status, req.queryParam("destination"), *page,
-                                &total);
+  auto ds =
+      store::EventStore(ctx.db, nullptr)
+          .listDeliveries(scopeOf(*caller), status, req.queryParam("destination"), *page, &total);
   if (!ds) return errorResponse(ds.status());
   json::Writer w;
   w.beginObject().key("deliveries").beginArray();
