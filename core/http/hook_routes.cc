@@ -1,12 +1,12 @@
 // POST /hooks/{slug}: the source endpoints. The handler only translates HTTP; the rules
 // are in core/ingest.
+#include <chrono>
+
 #include "core/http/api.h"
 #include "core/http/envelope.h"
 #include "core/ingest/ingest_service.h"
 #include "core/util/json.h"
 #include "core/util/metrics.h"
-
-#include <chrono>
 
 namespace dispatch::http {
 namespace {
@@ -30,23 +30,23 @@ void hook(Request& req, ApiContext& ctx, Reply reply) {
   hr.body = std::move(req.body);
   auto t0 = std::chrono::steady_clock::now();
   // `routing` rides along so the snapshot the plan came from outlives the commit.
-  svc.acceptAsync(*routing, hr, [&ctx, t0, routing, reply = std::move(reply)](
-                                    Result<ingest::HookResult> res) {
-    auto& m = metrics::global();
-    m.ingestLatency.observeMs(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                  std::chrono::steady_clock::now() - t0)
-                                  .count());
-    if (!res) {
-      m.ingestRejected.inc();
-      return reply(errorResponse(res.status()));
-    }
-    (res->duplicate ? m.ingestDuplicate : m.ingestAccepted).inc();
-    json::Writer w;
-    w.beginObject().key("event_id").string(res->eventId).endObject();
-    if (res->duplicate) return reply(envelope(200, "Duplicate event", w.str()));
-    if (res->wakeScheduler) ctx.notifyDue(0);
-    reply(envelope(202, "Event accepted", w.str()));
-  });
+  svc.acceptAsync(*routing, hr,
+                  [&ctx, t0, routing, reply = std::move(reply)](Result<ingest::HookResult> res) {
+                    auto& m = metrics::global();
+                    m.ingestLatency.observeMs(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                  std::chrono::steady_clock::now() - t0)
+                                                  .count());
+                    if (!res) {
+                      m.ingestRejected.inc();
+                      return reply(errorResponse(res.status()));
+                    }
+                    (res->duplicate ? m.ingestDuplicate : m.ingestAccepted).inc();
+                    json::Writer w;
+                    w.beginObject().key("event_id").string(res->eventId).endObject();
+                    if (res->duplicate) return reply(envelope(200, "Duplicate event", w.str()));
+                    if (res->wakeScheduler) ctx.notifyDue(0);
+                    reply(envelope(202, "Event accepted", w.str()));
+                  });
 }
 
 }  // namespace

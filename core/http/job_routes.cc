@@ -1,9 +1,9 @@
 // /api/v1/jobs: schedule, list, get, cancel.
 #include "core/http/api.h"
-#include "core/util/metrics.h"
 #include "core/http/envelope.h"
 #include "core/jobs/job_json.h"
 #include "core/jobs/job_service.h"
+#include "core/util/metrics.h"
 #include "core/util/uuid.h"
 
 namespace dispatch::http {
@@ -17,18 +17,17 @@ void schedule(Request& req, ApiContext& ctx, Reply reply) {
   if (auto r = requireJson(req)) return reply(std::move(*r));
   auto cfg = ctx.config();
   jobs::JobService svc(ctx.db, *cfg, ctx.clock, ctx.committer);
-  svc.scheduleAsync(caller->projectId, req.body, req.header("Idempotency-Key"),
-                    [&ctx, reply = std::move(reply)](Result<jobs::ScheduleResult> res) {
-                      if (!res) return reply(errorResponse(res.status()));
-                      if (!res->created) {
-                        return reply(envelope(200, "Job already exists",
-                                              jobs::jobJson(res->job, false, false)));
-                      }
-                      ctx.notifyDue(res->job.fireAt);
-                      metrics::global().jobsCreated.inc();
-                      reply(envelope(201, "Job scheduled successfully",
-                                     jobs::jobJson(res->job, false, false)));
-                    });
+  svc.scheduleAsync(
+      caller->projectId, req.body, req.header("Idempotency-Key"),
+      [&ctx, reply = std::move(reply)](Result<jobs::ScheduleResult> res) {
+        if (!res) return reply(errorResponse(res.status()));
+        if (!res->created) {
+          return reply(envelope(200, "Job already exists", jobs::jobJson(res->job, false, false)));
+        }
+        ctx.notifyDue(res->job.fireAt);
+        metrics::global().jobsCreated.inc();
+        reply(envelope(201, "Job scheduled successfully", jobs::jobJson(res->job, false, false)));
+      });
 }
 
 Response list(Request& req, ApiContext& ctx) {
@@ -38,8 +37,9 @@ Response list(Request& req, ApiContext& ctx) {
   if (auto s = req.queryParam("status")) {
     auto st = delivery::parseState(*s);
     if (!st) {
-      return envelope(400, "status must be one of SCHEDULED, FIRING, SUCCESS, FAILED, DEAD, "
-                           "CANCELLED");
+      return envelope(400,
+                      "status must be one of SCHEDULED, FIRING, SUCCESS, FAILED, DEAD, "
+                      "CANCELLED");
     }
     f.status = st;
   }

@@ -19,8 +19,7 @@ std::string percentDecode(std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '+') {
       out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size() &&
-               hexVal(s[i + 1]) >= 0 && hexVal(s[i + 2]) >= 0) {
+    } else if (s[i] == '%' && i + 2 < s.size() && hexVal(s[i + 1]) >= 0 && hexVal(s[i + 2]) >= 0) {
       out += static_cast<char>(hexVal(s[i + 1]) * 16 + hexVal(s[i + 2]));
       i += 2;
     } else {
@@ -65,8 +64,9 @@ std::vector<std::pair<std::string, std::string>> Request::queryParams() const {
     std::string_view part = q.substr(0, amp);
     size_t eq = part.find('=');
     if (!part.empty()) {
-      out.emplace_back(percentDecode(part.substr(0, eq)),
-                       eq == std::string_view::npos ? std::string() : percentDecode(part.substr(eq + 1)));
+      out.emplace_back(percentDecode(part.substr(0, eq)), eq == std::string_view::npos
+                                                              ? std::string()
+                                                              : percentDecode(part.substr(eq + 1)));
     }
     if (amp == std::string_view::npos) break;
     q.remove_prefix(amp + 1);

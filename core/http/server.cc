@@ -11,15 +11,15 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <chrono>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <mutex>
 #include <stdexcept>
@@ -153,7 +153,7 @@ struct Conn {
   int fd = -1;
   std::unique_ptr<TlsSession> tls;
   RequestParser parser;
-  std::string in;   // received; the parser has consumed it up to inOff
+  std::string in;  // received; the parser has consumed it up to inOff
   size_t inOff = 0;
   std::string out;  // to send, from outOff on
   size_t outOff = 0;
@@ -162,7 +162,7 @@ struct Conn {
   int64_t deadline = 0;
   uint32_t interest = 0;  // registered epoll events
   bool closeAfterWrite = false;
-  bool refused = false;        // over max_connections: only its 503 is sent
+  bool refused = false;  // over max_connections: only its 503 is sent
   bool tlsReadWantsWrite = false;
   bool tlsWriteWantsRead = false;
   int64_t lingerLeft = 0;
@@ -426,8 +426,7 @@ void Server::Impl::onReadable(Conn& c) {
 void Server::Impl::processInput(Conn& c) {
   while (c.state == Conn::State::kReading) {
     size_t consumed = 0;
-    RequestParser::Result r =
-        c.parser.parse(std::string_view(c.in).substr(c.inOff), &consumed);
+    RequestParser::Result r = c.parser.parse(std::string_view(c.in).substr(c.inOff), &consumed);
     c.inOff += consumed;
     if (c.inOff == c.in.size()) {
       c.in.clear();
@@ -471,16 +470,16 @@ void Server::Impl::dispatch(Conn& c, ParsedRequest&& preq) {
   updateInterest(c);
   auto req = toRequest(std::move(preq));
   if (!req) return respond(c, errorResponse(req.status()));
-  pool->submit([this, id = c.id, serial = c.serial, box = mailbox,
-                r = std::move(req).value()]() mutable {
-    auto reply = [id, serial, box](Response resp) { box->post(id, serial, std::move(resp)); };
-    try {
-      router.dispatch(r, reply);
-    } catch (const std::exception& e) {
-      log::error("unhandled error in request", {{"error", e.what()}});
-      reply(errorResponse(Status(Code::kInternal, "")));
-    }
-  });
+  pool->submit(
+      [this, id = c.id, serial = c.serial, box = mailbox, r = std::move(req).value()]() mutable {
+        auto reply = [id, serial, box](Response resp) { box->post(id, serial, std::move(resp)); };
+        try {
+          router.dispatch(r, reply);
+        } catch (const std::exception& e) {
+          log::error("unhandled error in request", {{"error", e.what()}});
+          reply(errorResponse(Status(Code::kInternal, "")));
+        }
+      });
 }
 
 void Server::Impl::respond(Conn& c, const Response& r) {

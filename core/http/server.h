@@ -20,17 +20,17 @@ namespace dispatch::http {
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
-  int port = 8080;  // 0: any free port
+  int port = 8080;   // 0: any free port
   int threads = 32;  // workers that run handlers. Default: 32
   // The largest body read; larger → 413 without reading it all. Looked up per request so
   // a reload applies at once.
   std::function<int64_t()> maxBodyBytes = [] { return int64_t{1} << 20; };
-  int maxConnections = 10'000;     // past it a new connection gets 503 and is closed
+  int maxConnections = 10'000;       // past it a new connection gets 503 and is closed
   int64_t headerTimeoutMs = 10'000;  // a request's header block, from its first byte (or accept)
   int64_t bodyTimeoutMs = 30'000;    // the body, from the end of the header block
   int64_t idleTimeoutMs = 60'000;    // keep-alive without a request; also a response unread
   size_t maxHeaderBytes = 64 << 10;  // request line + fields; past it → 431
-  std::string tlsCert;  // both set: HTTPS only on this port
+  std::string tlsCert;               // both set: HTTPS only on this port
   std::string tlsKey;
 };
 

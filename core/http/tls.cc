@@ -30,8 +30,8 @@ Result<std::shared_ptr<TlsContext>> TlsContext::load(const std::string& certFile
     return Status(Code::kInvalid, msg);
   };
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-  SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
-                               SSL_OP_CIPHER_SERVER_PREFERENCE);
+  SSL_CTX_set_options(
+      ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
   SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
                             SSL_MODE_RELEASE_BUFFERS);
   if (SSL_CTX_use_certificate_chain_file(ctx, certFile.c_str()) != 1) {
@@ -61,9 +61,12 @@ TlsSession::~TlsSession() {
 IoResult TlsSession::result(int rc) {
   if (rc > 0) return {IoResult::kData, static_cast<size_t>(rc)};
   switch (SSL_get_error(ssl_, rc)) {
-    case SSL_ERROR_WANT_READ: return {IoResult::kWantRead, 0};
-    case SSL_ERROR_WANT_WRITE: return {IoResult::kWantWrite, 0};
-    case SSL_ERROR_ZERO_RETURN: return {IoResult::kEof, 0};
+    case SSL_ERROR_WANT_READ:
+      return {IoResult::kWantRead, 0};
+    case SSL_ERROR_WANT_WRITE:
+      return {IoResult::kWantWrite, 0};
+    case SSL_ERROR_ZERO_RETURN:
+      return {IoResult::kEof, 0};
     default:
       // A failed handshake (plain HTTP on the TLS port, an old protocol version) or a
       // broken connection: the connection ends; nothing of it is worth a log line.

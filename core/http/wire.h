@@ -15,9 +15,9 @@ namespace dispatch::http {
 Result<Request> toRequest(ParsedRequest&& parsed);
 
 struct ResponseFraming {
-  bool head = false;        // HEAD: Content-Length of the body, but no body bytes
-  bool close = false;       // "Connection: close" (the connection ends after it)
-  bool keepAlive10 = false; // an HTTP/1.0 client that asked for keep-alive: say we keep it
+  bool head = false;         // HEAD: Content-Length of the body, but no body bytes
+  bool close = false;        // "Connection: close" (the connection ends after it)
+  bool keepAlive10 = false;  // an HTTP/1.0 client that asked for keep-alive: say we keep it
 };
 
 // Appends the status line, headers (Content-Type, Content-Length, Date, the response's own,

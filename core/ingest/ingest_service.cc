@@ -138,8 +138,8 @@ void IngestService::acceptAsync(const route::Routing& routing, const HookRequest
                             p->granted);
         }
         if (!out) return done(out.status());
-        done(HookResult{out->eventId, out->duplicate,
-                        !out->duplicate && p->scheduled > p->granted});
+        done(
+            HookResult{out->eventId, out->duplicate, !out->duplicate && p->scheduled > p->granted});
       });
 }
 

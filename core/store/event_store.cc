@@ -47,11 +47,11 @@ void insertPlan(pqxx::transaction_base& tx, const route::IncomingEvent& e,
       first = false;
       sql += '(' + tx.quote(d.id) + "::uuid," + tx.quote(e.projectId) + "::uuid,2," +
              tx.quote(e.id) + "::uuid," + tx.quote(d.destination) + ',' + tx.quote(d.url) + ',' +
-             tx.quote(d.messageId.value_or(e.id)) + ',' + (d.body ? tx.quote(*d.body) : "NULL") + ',' +
-             tx.quote(storedState(d)) + ',' + now + ',' + tx.quote(d.eventType) +
-             ',' + (d.headersOut.empty() ? "NULL" : tx.quote(pairsJson(d.headersOut))) + ',' +
-             tx.quote(e.source) + ',' + (d.error ? tx.quote(*d.error) : "NULL") + ',' + now +
-             ',' + now + ',' +
+             tx.quote(d.messageId.value_or(e.id)) + ',' + (d.body ? tx.quote(*d.body) : "NULL") +
+             ',' + tx.quote(storedState(d)) + ',' + now + ',' + tx.quote(d.eventType) + ',' +
+             (d.headersOut.empty() ? "NULL" : tx.quote(pairsJson(d.headersOut))) + ',' +
+             tx.quote(e.source) + ',' + (d.error ? tx.quote(*d.error) : "NULL") + ',' + now + ',' +
+             now + ',' +
              (d.leaseUntil ? "ms_to_ts(" + std::to_string(*d.leaseUntil) + "),1" : "NULL,0") + ')';
     }
     tx.exec(sql);
@@ -147,8 +147,8 @@ class EventBulk : public BatchTx::Deferred {
     for (int i = 0; i < 12; ++i) p[10 + i] = dl_[i].take();
     for (int i = 0; i < 3; ++i) p[22 + i] = sk_[i].take();
     auto r = b.tx().exec_prepared("events_insert_bulk", p[0], p[1], p[2], p[3], p[4], p[5], p[6],
-                                  p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14], p[15],
-                                  p[16], p[17], p[18], p[19], p[20], p[21], p[22], p[23], p[24]);
+                                  p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14], p[15], p[16],
+                                  p[17], p[18], p[19], p[20], p[21], p[22], p[23], p[24]);
     std::unordered_set<std::string> inserted;
     for (const auto& row : r) inserted.insert(row[0].c_str());
     for (auto& [e, out] : items_) {
@@ -336,9 +336,10 @@ Result<EventView> EventStore::getEvent(const std::string& id,
       return;
     }
     v.headersJson = h[0][0].c_str();
-    auto r = tx.exec_params(std::string("SELECT ") + kDeliveryColumns +
-                                "FROM deliveries d WHERE d.event_id = $1 ORDER BY d.created_at, d.id",
-                            id);
+    auto r =
+        tx.exec_params(std::string("SELECT ") + kDeliveryColumns +
+                           "FROM deliveries d WHERE d.event_id = $1 ORDER BY d.created_at, d.id",
+                       id);
     for (const auto& row : r) {
       DeliveryView d = deliveryFromRow(row);
       d.logs = readAttempts(tx, d.id);

@@ -1,11 +1,11 @@
 // Writer threads of the group committer.
 #include "core/store/group_commit.h"
 
+#include <chrono>
+
 #include "core/store/group_commit_tx.h"
 #include "core/util/log.h"
 #include "core/util/metrics.h"
-
-#include <chrono>
 
 namespace dispatch::store {
 

@@ -2,10 +2,9 @@
 #pragma once
 
 #include <algorithm>
-#include <optional>
-
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "core/store/connection.h"

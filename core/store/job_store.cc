@@ -6,7 +6,6 @@
 #include <stdexcept>
 
 #include "core/store/connection.h"
-
 #include "core/store/group_commit_tx.h"
 #include "core/store/row_mapping.h"
 #include "core/util/uuid.h"
@@ -88,17 +87,16 @@ void JobStore::createAsync(jobs::NewJob job, std::function<void(Result<CreateOut
     // holder can disappear between the two statements (retention deleted it): then the key
     // is free again and the insert is tried once more.
     for (int tries = 0; tries < 3; ++tries) {
-      auto ins = tx.exec_prepared(
-          "job_create", nj.id, nj.projectId, nj.title, nj.webhookUrl, nj.payload,
-          static_cast<long long>(nj.fireAt), cb, idem, static_cast<long long>(nj.createdAt));
+      auto ins = tx.exec_prepared("job_create", nj.id, nj.projectId, nj.title, nj.webhookUrl,
+                                  nj.payload, static_cast<long long>(nj.fireAt), cb, idem,
+                                  static_cast<long long>(nj.createdAt));
       if (!ins.empty()) {
         b.notifyDue(nj.fireAt);
         return;
       }
       // Same Idempotency-Key (a concurrent request won): answer with that job.
-      auto ex = tx.exec_params(
-          "SELECT id FROM jobs WHERE project_id = $1 AND idempotency_key = $2", nj.projectId,
-          *nj.idempotencyKey);
+      auto ex = tx.exec_params("SELECT id FROM jobs WHERE project_id = $1 AND idempotency_key = $2",
+                               nj.projectId, *nj.idempotencyKey);
       if (!ex.empty()) {
         // Read here, in the transaction: the completion runs on a commit writer and must not
         // wait for a pool connection.
@@ -130,7 +128,8 @@ void JobStore::createAsync(jobs::NewJob job, std::function<void(Result<CreateOut
   });
 }
 
-Result<jobs::Job> JobStore::get(const std::string& id, const std::optional<std::string>& projectId) {
+Result<jobs::Job> JobStore::get(const std::string& id,
+                                const std::optional<std::string>& projectId) {
   if (!isUuid(id)) return Status(Code::kNotFound, "Job not found");
   std::optional<Result<jobs::Job>> out;
   Status st = db_.run([&](Connection& c) {
@@ -147,15 +146,15 @@ Result<jobs::JobPage> JobStore::list(const jobs::JobFilter& f) {
     pqxx::read_transaction tx(c);
     const char* project = f.projectId ? f.projectId->c_str() : nullptr;
     const char* status = f.status ? delivery::toString(*f.status) : nullptr;
-    std::string where = "WHERE ($1::uuid IS NULL OR j.project_id = $1::uuid) "
-                        "AND ($2::text IS NULL OR d.status = $2::text) ";
+    std::string where =
+        "WHERE ($1::uuid IS NULL OR j.project_id = $1::uuid) "
+        "AND ($2::text IS NULL OR d.status = $2::text) ";
     auto cnt = tx.exec_params(
         "SELECT count(*) FROM jobs j JOIN deliveries d ON d.id = j.id " + where, project, status);
     page.total = cnt[0][0].as<long long>();
     auto r = tx.exec_params(std::string("SELECT ") + kJobColumns + where +
                                 "ORDER BY j.created_at DESC, j.id DESC LIMIT $3 OFFSET $4",
-                            project, status, f.limit,
-                            static_cast<long long>(f.page - 1) * f.limit);
+                            project, status, f.limit, static_cast<long long>(f.page - 1) * f.limit);
     for (const auto& row : r) page.jobs.push_back(jobFromRow(row));
   });
   if (!st) return st;
@@ -188,8 +187,8 @@ Status JobStore::cancel(const std::string& id, const std::string& projectId) {
         "WHERE id = $1 AND project_id = $2 AND kind = 1 AND status = 'SCHEDULED' RETURNING id",
         id, projectId);
     if (r.empty()) {
-      auto ex = tx.exec_params("SELECT 1 FROM jobs WHERE id = $1 AND project_id = $2", id,
-                               projectId);
+      auto ex =
+          tx.exec_params("SELECT 1 FROM jobs WHERE id = $1 AND project_id = $2", id, projectId);
       result = ex.empty() ? Status(Code::kNotFound, "Job not found")
                           : Status(Code::kConflict, "Only scheduled jobs can be cancelled");
     }

@@ -36,8 +36,8 @@ class JobStore {
   Status cancel(const std::string& id, const std::string& projectId);
 
  private:
-  static Result<jobs::Job> getIn(void* tx, const std::string& id, const std::optional<std::string>& projectId,
-                          bool withLogs);
+  static Result<jobs::Job> getIn(void* tx, const std::string& id,
+                                 const std::optional<std::string>& projectId, bool withLogs);
   Db& db_;
   GroupCommitter* committer_;
 };

@@ -15,8 +15,7 @@ void Histogram::observeMs(int64_t ms) {
   count_.fetch_add(1, std::memory_order_relaxed);
 }
 
-void Histogram::render(std::string& out, const std::string& name,
-                       const std::string& labels) const {
+void Histogram::render(std::string& out, const std::string& name, const std::string& labels) const {
   uint64_t cumulative = 0;
   char buf[64];
   std::string sep = labels.empty() ? "" : labels + ",";
@@ -80,7 +79,9 @@ std::string render() {
   out += "# HELP dispatch_http_connections Open client connections.\n";
   out += "# TYPE dispatch_http_connections gauge\n";
   out += "dispatch_http_connections " + std::to_string(r.httpConnections.value()) + "\n";
-  out += "# HELP dispatch_delivery_queue_depth Claimed deliveries waiting or in flight on this node.\n";
+  out +=
+      "# HELP dispatch_delivery_queue_depth Claimed deliveries waiting or in flight on this "
+      "node.\n";
   out += "# TYPE dispatch_delivery_queue_depth gauge\n";
   out += "dispatch_delivery_queue_depth " + std::to_string(r.queueDepth.value()) + "\n";
   out += "# HELP dispatch_attempt_duration_seconds Duration of delivery attempts.\n";

@@ -48,8 +48,8 @@ struct Registry {
   Counter jobsCreated;
   Counter deliverySuccess, deliveryRetry, deliveryDead, deliveryDeferred;
   Counter retentionEvents, retentionJobs;  // deleted by retention
-  Gauge queueDepth;  // claimed and waiting for a worker, plus in flight
-  Gauge httpConnections;  // open client connections
+  Gauge queueDepth;                        // claimed and waiting for a worker, plus in flight
+  Gauge httpConnections;                   // open client connections
   // Connections the front door ended: refused at the limit, timed out, bad framing.
   Counter httpRefusedLimit, httpTimeout, httpBadRequest;
   Histogram attemptLatency;

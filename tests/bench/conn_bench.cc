@@ -52,10 +52,10 @@ constexpr char kIdleRequest[] = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
 // The slowloris header: this head, then kSlowLine again and again (never the blank line).
 constexpr char kSlowHead[] = "GET /healthz HTTP/1.1\r\nHost: x\r\n";
 constexpr char kSlowLine[] = "X-a: b\r\n";
-constexpr int64_t kBackoffUs = 1'000'000;       // reopen delay after a quick close / refusal
+constexpr int64_t kBackoffUs = 1'000'000;  // reopen delay after a quick close / refusal
 constexpr int64_t kConnectTimeoutUs = 5'000'000;
 constexpr int64_t kProgressUs = 5'000'000;
-constexpr int64_t kSettleUs = 500'000;          // at the end: reconnects in flight may finish
+constexpr int64_t kSettleUs = 500'000;  // at the end: reconnects in flight may finish
 
 enum class Kind : uint8_t { kIdle, kSlow };
 enum class State : uint8_t {
@@ -69,11 +69,11 @@ struct Conn {
   int fd = -1;
   Kind kind = Kind::kIdle;
   State state = State::kClosed;
-  uint32_t gen = 0;          // bumped on close: timers of an earlier life are ignored
-  int64_t connectedUs = 0;   // when its connect completed
-  uint64_t sent = 0;         // slowloris: header bytes sent on this connection
-  bool statusSeen = false;   // slowloris: the server answered on this connection
-  std::string in;            // idle: the answer read so far
+  uint32_t gen = 0;         // bumped on close: timers of an earlier life are ignored
+  int64_t connectedUs = 0;  // when its connect completed
+  uint64_t sent = 0;        // slowloris: header bytes sent on this connection
+  bool statusSeen = false;  // slowloris: the server answered on this connection
+  std::string in;           // idle: the answer read so far
 };
 
 enum class TimerKind : uint8_t { kSend, kReopen, kConnectTimeout };
@@ -94,8 +94,8 @@ struct Counts {
   long slowOtherStatus = 0;      // answered anything else
   long slowClosedByServer = 0;
   long slowBytesSent = 0;
-  long connectErrors = 0;        // connect failed (refused, timed out, no fd, ...)
-  long connects = 0;             // connects started
+  long connectErrors = 0;  // connect failed (refused, timed out, no fd, ...)
+  long connects = 0;       // connects started
 };
 
 class Bench {
@@ -138,7 +138,8 @@ class Bench {
       int n = epoll_wait(ep_, evs.data(), static_cast<int>(evs.size()),
                          static_cast<int>(std::max<int64_t>(0, (wait + 999) / 1000)));
       now = monoUs();
-      for (int k = 0; k < n; ++k) onEvent(evs[static_cast<size_t>(k)].data.u32, evs[static_cast<size_t>(k)].events, now);
+      for (int k = 0; k < n; ++k)
+        onEvent(evs[static_cast<size_t>(k)].data.u32, evs[static_cast<size_t>(k)].events, now);
       if (establishedUs_ < 0 && idleOpen_ == idle_ && slowOpen_ == slow_) {
         establishedUs_ = now;
         std::printf("established_after_ms %lld\n", static_cast<long long>((now - t0) / 1000));
@@ -150,11 +151,11 @@ class Bench {
       }
       if (now >= nextProgress) {
         nextProgress += kProgressUs;
-        std::printf("progress at_s %lld idle_open %d idle_awaiting %d slowloris_open %d "
-                    "connecting %d closed_by_server %ld connect_errors %ld\n",
-                    static_cast<long long>((now - t0) / 1'000'000), idleOpen_, idleAwaiting_,
-                    slowOpen_, connecting_, c_.idleClosedByServer + c_.slowClosedByServer,
-                    c_.connectErrors);
+        std::printf(
+            "progress at_s %lld idle_open %d idle_awaiting %d slowloris_open %d "
+            "connecting %d closed_by_server %ld connect_errors %ld\n",
+            static_cast<long long>((now - t0) / 1'000'000), idleOpen_, idleAwaiting_, slowOpen_,
+            connecting_, c_.idleClosedByServer + c_.slowClosedByServer, c_.connectErrors);
         std::fflush(stdout);
       }
     }
@@ -223,8 +224,8 @@ class Bench {
       c.state = State::kOpen;
       ++slowOpen_;
       // The first byte at this connection's slot in the second: sends spread over time.
-      int64_t slot = static_cast<int64_t>(i - static_cast<uint32_t>(idle_)) * 1'000'000 /
-                     std::max(1, slow_);
+      int64_t slot =
+          static_cast<int64_t>(i - static_cast<uint32_t>(idle_)) * 1'000'000 / std::max(1, slow_);
       int64_t first = now - now % 1'000'000 + slot;
       if (first <= now) first += 1'000'000;
       timers_.push({first, i, c.gen, TimerKind::kSend});
@@ -234,12 +235,16 @@ class Bench {
   // The server closed (or reset) a connection that had connected: count it, open it again.
   void closedByServer(uint32_t i, int64_t now) {
     Conn& c = conns_[i];
-    if (c.kind == Kind::kIdle) ++c_.idleClosedByServer;
-    else ++c_.slowClosedByServer;
+    if (c.kind == Kind::kIdle)
+      ++c_.idleClosedByServer;
+    else
+      ++c_.slowClosedByServer;
     bool quick = now - c.connectedUs < kBackoffUs;
     drop(i);
-    if (quick) timers_.push({now + kBackoffUs, i, c.gen, TimerKind::kReopen});
-    else ready_.push_back(i);
+    if (quick)
+      timers_.push({now + kBackoffUs, i, c.gen, TimerKind::kReopen});
+    else
+      ready_.push_back(i);
   }
 
   // Closes the socket and leaves the connection in kClosed (not queued).
@@ -248,8 +253,10 @@ class Bench {
     if (c.state == State::kConnecting) --connecting_;
     if (c.state == State::kAwaiting) --idleAwaiting_;
     if (c.state == State::kOpen) {
-      if (c.kind == Kind::kIdle) --idleOpen_;
-      else --slowOpen_;
+      if (c.kind == Kind::kIdle)
+        --idleOpen_;
+      else
+        --slowOpen_;
     }
     if (c.fd >= 0) ::close(c.fd);  // also leaves the epoll set
     c.fd = -1;
@@ -341,8 +348,10 @@ class Bench {
       if (c.in.size() < 12) return;
       c.statusSeen = true;
       int status = c.in.rfind("HTTP/1.", 0) == 0 ? std::atoi(c.in.c_str() + 9) : 0;
-      if (status == 408) ++c_.slow408;
-      else ++c_.slowOtherStatus;
+      if (status == 408)
+        ++c_.slow408;
+      else
+        ++c_.slowOtherStatus;
       c.in.clear();
       return;
     }
@@ -412,15 +421,21 @@ int main(int argc, char** argv) {
   int port = 0, idle = 1000, slow = 100, seconds = 30, batch = 256;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
-    if (a == "--port") port = std::atoi(argv[i + 1]);
-    else if (a == "--idle") idle = std::max(0, std::atoi(argv[i + 1]));
-    else if (a == "--slowloris") slow = std::max(0, std::atoi(argv[i + 1]));
-    else if (a == "--seconds") seconds = std::max(1, std::atoi(argv[i + 1]));
-    else if (a == "--batch") batch = std::max(1, std::atoi(argv[i + 1]));
+    if (a == "--port")
+      port = std::atoi(argv[i + 1]);
+    else if (a == "--idle")
+      idle = std::max(0, std::atoi(argv[i + 1]));
+    else if (a == "--slowloris")
+      slow = std::max(0, std::atoi(argv[i + 1]));
+    else if (a == "--seconds")
+      seconds = std::max(1, std::atoi(argv[i + 1]));
+    else if (a == "--batch")
+      batch = std::max(1, std::atoi(argv[i + 1]));
   }
   if (port <= 0 || port > 65535) {
-    std::fprintf(stderr, "usage: conn_bench --port P [--idle N] [--slowloris M] [--seconds S] "
-                         "[--batch B]\n");
+    std::fprintf(stderr,
+                 "usage: conn_bench --port P [--idle N] [--slowloris M] [--seconds S] "
+                 "[--batch B]\n");
     return 2;
   }
   // One descriptor per connection, plus a margin (stdio, epoll).

@@ -1,10 +1,9 @@
 // The delivery engine end to end: crash recovery (leases), several nodes on one store,
 // graceful shutdown, HTTPS with a private CA, the network policy at attempt time, timeouts,
 // network errors, response truncation, firing precision and work created by the CLI.
-#include <gtest/gtest.h>
-
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
+#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <chrono>
@@ -194,10 +193,10 @@ TEST_F(CrashTest, JobsDueWhileServerIsDownFireOnStart) {
   // Created through the CLI while no server runs at all (its start, config and migration
   // check must fit before fireAt: under ASan on a loaded machine 300 ms did not).
   TimeMs cliFireAt = nowMs() + 1500;
-  auto cli = runCli({"jobs", "schedule", "--config", first->configPath(), "--project", "alpha",
-                     "--url", recv.url("/cli"), "--at", formatIsoUtc(cliFireAt), "--title",
-                     "via-cli"},
-                    {{"DATABASE_URL", db.url()}});
+  auto cli =
+      runCli({"jobs", "schedule", "--config", first->configPath(), "--project", "alpha", "--url",
+              recv.url("/cli"), "--at", formatIsoUtc(cliFireAt), "--title", "via-cli"},
+             {{"DATABASE_URL", db.url()}});
   ASSERT_EQ(cli.exitCode, 0) << cli.out;
 
   // Let both become overdue with nobody running.
@@ -219,8 +218,9 @@ TEST_F(CrashTest, JobsDueWhileServerIsDownFireOnStart) {
   EXPECT_EQ(paths, (std::set<std::string>{"/hook", "/cli"}));
   ASSERT_TRUE(eventually(
       [&] {
-        return storeCount(db, "SELECT count(*) FROM deliveries WHERE status = 'SUCCESS' "
-                              "AND attempts = 1") == "2";
+        return storeCount(db,
+                          "SELECT count(*) FROM deliveries WHERE status = 'SUCCESS' "
+                          "AND attempts = 1") == "2";
       },
       5000));
   EXPECT_EQ(jobStatus(second, key, viaApi), "SUCCESS");
@@ -595,10 +595,10 @@ TEST_F(EngineTest, FiftyJobsFireAtTheirMillisecondNeverEarly) {
   }
   int64_t p50 = percentile(lateness, 0.5), p90 = percentile(lateness, 0.9),
           mx = *std::max_element(lateness.begin(), lateness.end());
-  std::printf("[ info ] lateness over %d jobs (fireAt -> received): p50 %lld ms, p90 %lld ms, "
-              "max %lld ms\n",
-              kJobs, static_cast<long long>(p50), static_cast<long long>(p90),
-              static_cast<long long>(mx));
+  std::printf(
+      "[ info ] lateness over %d jobs (fireAt -> received): p50 %lld ms, p90 %lld ms, "
+      "max %lld ms\n",
+      kJobs, static_cast<long long>(p50), static_cast<long long>(p90), static_cast<long long>(mx));
   EXPECT_LT(mx, 1000);
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   EXPECT_EQ(recv.count(), static_cast<size_t>(kJobs));

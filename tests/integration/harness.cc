@@ -1,11 +1,6 @@
 // Integration-test harness implementation.
 #include "tests/integration/harness.h"
 
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
@@ -20,6 +15,10 @@
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/ThreadPool.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -49,7 +48,8 @@ std::string randomSuffix() {
 
 std::string adminUrl() {
   const char* u = std::getenv("DISPATCH_TEST_ADMIN_URL");
-  if (u == nullptr) throw std::runtime_error("DISPATCH_TEST_ADMIN_URL is not set (run scripts/test)");
+  if (u == nullptr)
+    throw std::runtime_error("DISPATCH_TEST_ADMIN_URL is not set (run scripts/test)");
   return u;
 }
 
@@ -144,7 +144,8 @@ class RecordingHandler : public Poco::Net::HTTPRequestHandler {
 class RecordingFactory : public Poco::Net::HTTPRequestHandlerFactory {
  public:
   explicit RecordingFactory(Receiver::Impl& impl) : impl_(impl) {}
-  Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
+  Poco::Net::HTTPRequestHandler* createRequestHandler(
+      const Poco::Net::HTTPServerRequest&) override {
     return new RecordingHandler(impl_);
   }
 
@@ -163,8 +164,8 @@ Receiver::Receiver(Script script, std::string cert, std::string key) : impl_(new
   Poco::Net::SocketAddress addr("127.0.0.1", 0);
   if (!cert.empty()) {
     impl_->tls = true;
-    Poco::Net::Context::Ptr ctx = new Poco::Net::Context(
-        Poco::Net::Context::TLS_SERVER_USE, key, cert, "", Poco::Net::Context::VERIFY_NONE);
+    Poco::Net::Context::Ptr ctx = new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, key,
+                                                         cert, "", Poco::Net::Context::VERIFY_NONE);
     Poco::Net::SecureServerSocket sock(addr, 64, ctx);
     impl_->port = sock.address().port();
     impl_->server = std::make_unique<Poco::Net::HTTPServer>(new RecordingFactory(*impl_),
@@ -273,16 +274,18 @@ DispatchProcess::DispatchProcess(const TestDatabase& db, DispatchOptions o) {
   dir_ = makeTempDir();
   configPath_ = dir_ + "/dispatch.yaml";
   logPath_ = dir_ + "/serve.log";
-  std::string projects = o.projectsYaml.empty()
-                             ? std::string("projects:\n"
-                                           "  - name: alpha\n"
-                                           "    signing_secret: ") +
-                                   kAlphaSecret +
-                                   "\n"
-                                   "  - name: beta\n"
-                                   "    header_prefix: Beta\n"
-                                   "    signing_secret: whsec_dGhpcyBpcyBiZXRhJ3Mgc2lnbmluZyBrZXkhIQ==\n"
-                             : o.projectsYaml;
+  std::string projects =
+      o.projectsYaml.empty()
+          ? std::string(
+                "projects:\n"
+                "  - name: alpha\n"
+                "    signing_secret: ") +
+                kAlphaSecret +
+                "\n"
+                "  - name: beta\n"
+                "    header_prefix: Beta\n"
+                "    signing_secret: whsec_dGhpcyBpcyBiZXRhJ3Mgc2lnbmluZyBrZXkhIQ==\n"
+          : o.projectsYaml;
   std::string serverExtra =
       o.serverMaxBodyBytes.empty() ? "" : "  max_body_bytes: " + o.serverMaxBodyBytes + "\n";
   std::istringstream extraLines(o.serverExtraYaml);
@@ -291,17 +294,15 @@ DispatchProcess::DispatchProcess(const TestDatabase& db, DispatchOptions o) {
   }
   std::string jobsExtra =
       o.jobsMaxPayloadBytes.empty() ? "" : "  max_payload_bytes: " + o.jobsMaxPayloadBytes + "\n";
-  std::string adminToken =
-      o.adminToken ? "\"" + *o.adminToken + "\"" : std::string(kAdminToken);
-  std::ofstream(configPath_) << "server:\n  listen: 127.0.0.1:0\n  shutdown_grace: " << o.shutdownGrace << "\n"
-                             << serverExtra
-                             << "database:\n  url: " << db.url() << "\n  pool: 8\n"
+  std::string adminToken = o.adminToken ? "\"" + *o.adminToken + "\"" : std::string(kAdminToken);
+  std::ofstream(configPath_) << "server:\n  listen: 127.0.0.1:0\n  shutdown_grace: "
+                             << o.shutdownGrace << "\n"
+                             << serverExtra << "database:\n  url: " << db.url() << "\n  pool: 8\n"
                              << "admin:\n  token: " << adminToken << "\n"
                              << "delivery: " << o.deliveryYaml << "\n"
                              << "jobs:\n  timeout: " << o.jobsTimeout
                              << "\n  retry: " << o.jobsRetryYaml << "\n"
-                             << jobsExtra
-                             << o.extraYaml << "\n"
+                             << jobsExtra << o.extraYaml << "\n"
                              << projects;
   env_ = o.env;
 }
@@ -329,17 +330,18 @@ bool DispatchProcess::start(int timeoutMs) {
     _exit(127);
   }
   return eventually(
-      [&] {
-        if (!running()) return true;  // exited: report failure at once
-        std::string text = readFile(logPath_);
-        if (text.size() <= logStart) return false;
-        size_t pos = text.find("\"msg\":\"listening\"", logStart);
-        if (pos == std::string::npos) return false;
-        size_t p = text.find("\"port\":", pos);
-        port_ = std::atoi(text.c_str() + p + 7);
-        return port_ > 0;
-      },
-      timeoutMs) && port_ > 0 && running();
+             [&] {
+               if (!running()) return true;  // exited: report failure at once
+               std::string text = readFile(logPath_);
+               if (text.size() <= logStart) return false;
+               size_t pos = text.find("\"msg\":\"listening\"", logStart);
+               if (pos == std::string::npos) return false;
+               size_t p = text.find("\"port\":", pos);
+               port_ = std::atoi(text.c_str() + p + 7);
+               return port_ > 0;
+             },
+             timeoutMs) &&
+         port_ > 0 && running();
 }
 
 void DispatchProcess::kill(int sig) {
@@ -397,7 +399,8 @@ int spawnCli(const std::vector<std::string>& args, const std::map<std::string, s
   pid_t pid = fork();
   if (pid == 0) {
     int out = ::open(outFile.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int err = errFile == outFile ? out : ::open(errFile.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int err =
+        errFile == outFile ? out : ::open(errFile.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     dup2(out, 1);
     dup2(err, 2);
     for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);

@@ -103,17 +103,18 @@ ApiResponse httpCall(int port, const std::string& method, const std::string& pat
                      const std::map<std::string, std::string>& headers = {});
 
 struct DispatchOptions {
-  std::string extraYaml;         // appended at the root (e.g. more settings)
-  std::string projectsYaml;      // replaces the default projects section when set
+  std::string extraYaml;     // appended at the root (e.g. more settings)
+  std::string projectsYaml;  // replaces the default projects section when set
   std::string jobsRetryYaml = "{ max_attempts: 3, schedule: [200ms, 400ms], max_delay: 5s }";
-  std::string deliveryYaml = "{ allow_http: true, allow_private_networks: true, timeout: 2s, workers: 16 }";
+  std::string deliveryYaml =
+      "{ allow_http: true, allow_private_networks: true, timeout: 2s, workers: 16 }";
   std::string jobsTimeout = "2s";
   std::map<std::string, std::string> env;
   // Optional settings; empty/unset leaves the key out (the product's default applies).
-  std::string serverMaxBodyBytes;            // server.max_body_bytes, e.g. "16KiB"
-  std::string jobsMaxPayloadBytes;           // jobs.max_payload_bytes, e.g. "1KiB"
-  std::optional<std::string> adminToken;     // admin.token instead of kAdminToken ("" allowed)
-  std::string shutdownGrace = "5s";          // server.shutdown_grace
+  std::string serverMaxBodyBytes;         // server.max_body_bytes, e.g. "16KiB"
+  std::string jobsMaxPayloadBytes;        // jobs.max_payload_bytes, e.g. "1KiB"
+  std::optional<std::string> adminToken;  // admin.token instead of kAdminToken ("" allowed)
+  std::string shutdownGrace = "5s";       // server.shutdown_grace
   // More `key: value` lines inside the `server:` map, unindented (the harness indents them),
   // e.g. "threads: 4\nheader_timeout: 2s\n".
   std::string serverExtraYaml;
@@ -134,7 +135,7 @@ class DispatchProcess {
   int wait(int timeoutMs);
   bool running() const;
   int port() const { return port_; }
-  std::string log() const;          // everything the process printed so far
+  std::string log() const;  // everything the process printed so far
   const std::string& configPath() const { return configPath_; }
   const std::string& dir() const { return dir_; }
 
@@ -161,7 +162,8 @@ struct CliResult {
   std::string stdoutText;
   std::string stderrText;
 };
-CliResult runCli(const std::vector<std::string>& args, const std::map<std::string, std::string>& env);
+CliResult runCli(const std::vector<std::string>& args,
+                 const std::map<std::string, std::string>& env);
 // As runCli, but stdout and stderr go to separate captures (`out` is stdout then stderr).
 CliResult runCliSplit(const std::vector<std::string>& args,
                       const std::map<std::string, std::string>& env);

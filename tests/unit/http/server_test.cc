@@ -48,7 +48,8 @@ std::string rawExchange(int port, const std::string& bytes, int timeoutMs = 3000
 class HttpServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    router_.add("POST", "/echo", [](Request& r) { return envelope(200, "len " + std::to_string(r.body.size())); });
+    router_.add("POST", "/echo",
+                [](Request& r) { return envelope(200, "len " + std::to_string(r.body.size())); });
     ServerOptions o;
     o.port = 0;
     o.threads = 4;
@@ -74,15 +75,17 @@ TEST_F(HttpServerTest, UnknownPathIs404) {
 TEST_F(HttpServerTest, PostWithoutLengthHasEmptyBodyAndAnswersAtOnce) {
   auto t0 = std::chrono::steady_clock::now();
   std::string r = rawExchange(server_->port(), "POST /echo HTTP/1.1\r\nHost: x\r\n\r\n");
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+  auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
   EXPECT_EQ(r.rfind("HTTP/1.1 200", 0), 0u) << r;
   EXPECT_NE(r.find("len 0"), std::string::npos) << r;
   EXPECT_LT(ms, 2500);  // generous: it must not wait for the socket timeout (30 s)
 }
 
 TEST_F(HttpServerTest, DeclaredOversizeBodyIs413WithoutReadingIt) {
-  std::string r = rawExchange(server_->port(),
-                              "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\nabc");
+  std::string r = rawExchange(
+      server_->port(), "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\nabc");
   EXPECT_EQ(r.rfind("HTTP/1.1 413", 0), 0u) << r;
 }
 
@@ -90,8 +93,9 @@ TEST_F(HttpServerTest, ChunkedOversizeBodyIs413) {
   std::string chunk(2000, 'a');
   char hex[16];
   snprintf(hex, sizeof hex, "%zx", chunk.size());
-  std::string r = rawExchange(server_->port(), "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" +
-                                                   std::string(hex) + "\r\n" + chunk + "\r\n0\r\n\r\n");
+  std::string r = rawExchange(
+      server_->port(), "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                           std::string(hex) + "\r\n" + chunk + "\r\n0\r\n\r\n");
   EXPECT_EQ(r.rfind("HTTP/1.1 413", 0), 0u) << r;
 }
 
@@ -102,7 +106,9 @@ class Client {
       : s_(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port))) {
     s_.setReceiveTimeout(Poco::Timespan(5, 0));
   }
-  void send(const std::string& bytes) { s_.sendBytes(bytes.data(), static_cast<int>(bytes.size())); }
+  void send(const std::string& bytes) {
+    s_.sendBytes(bytes.data(), static_cast<int>(bytes.size()));
+  }
   // One whole response (status line to the end of its Content-Length body); "" on EOF/timeout.
   std::string response() {
     while (true) {
@@ -202,8 +208,9 @@ TEST_F(AsyncServerTest, RequestWaitingForItsReplyHoldsNoWorker) {
 
 TEST_F(AsyncServerTest, PipelinedRequestsAreAnsweredInOrderEvenWhenTheFirstWaits) {
   Client a(server_->port());
-  a.send("POST /held HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"
-         "GET /fast HTTP/1.1\r\nHost: x\r\n\r\n");
+  a.send(
+      "POST /held HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"
+      "GET /fast HTTP/1.1\r\nHost: x\r\n\r\n");
   ASSERT_TRUE(waitHeld(1));
   release(0, "first");
   std::string r1 = a.response();

@@ -70,9 +70,7 @@ TEST(AppendResponse, FramesStatusLengthDateHeadersAndConnection) {
   EXPECT_NE(ka.find("Connection: keep-alive\r\n"), std::string::npos);
 }
 
-TEST(HttpDate, IsAnImfFixdate) {
-  EXPECT_EQ(httpDate(784111777), "Sun, 06 Nov 1994 08:49:37 GMT");
-}
+TEST(HttpDate, IsAnImfFixdate) { EXPECT_EQ(httpDate(784111777), "Sun, 06 Nov 1994 08:49:37 GMT"); }
 
 }  // namespace
 }  // namespace dispatch::http
