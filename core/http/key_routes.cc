@@ -4,6 +4,7 @@
 #include "core/store/key_store.h"
 #include "core/store/project_store.h"
 #include "core/util/json.h"
+#include "core/util/text.h"
 
 namespace dispatch::http {
 namespace {
@@ -16,10 +17,10 @@ void writeKey(json::Writer& w, const store::ApiKeyRow& k, const std::string* pla
   w.key("last4").string(k.last4);
   w.key("createdAt").string(formatIsoUtc(k.createdAt));
   if (!plain) {
-    w.key("lastUsedAt").stringOrNull(k.lastUsedAt ? std::optional(formatIsoUtc(*k.lastUsedAt))
-                                                  : std::nullopt);
-    w.key("revokedAt").stringOrNull(k.revokedAt ? std::optional(formatIsoUtc(*k.revokedAt))
-                                                : std::nullopt);
+    w.key("lastUsedAt")
+        .stringOrNull(k.lastUsedAt ? std::optional(formatIsoUtc(*k.lastUsedAt)) : std::nullopt);
+    w.key("revokedAt")
+        .stringOrNull(k.revokedAt ? std::optional(formatIsoUtc(*k.revokedAt)) : std::nullopt);
   }
   w.endObject();
 }
@@ -45,6 +46,7 @@ Response create(Request& req, ApiContext& ctx) {
     if (!doc->isObject()) return envelope(400, "Request body must be a JSON object");
     if (const json::Value* l = doc->find("label"); l && !l->isNull()) {
       if (!l->isString()) return envelope(400, "label must be a string");
+      if (Status st = text::check("label", l->asString()); !st) return envelope(400, st.message());
       if (l->asString().size() > 200) return envelope(400, "label must be at most 200 characters");
       label = l->asString();
     }
@@ -79,7 +81,8 @@ Response revoke(Request& req, ApiContext& ctx) {
 }  // namespace
 
 void addKeyRoutes(Router& router, ApiContext& ctx) {
-  router.add("POST", "/api/v1/projects/{project}/keys", [&ctx](Request& r) { return create(r, ctx); });
+  router.add("POST", "/api/v1/projects/{project}/keys",
+             [&ctx](Request& r) { return create(r, ctx); });
   router.add("GET", "/api/v1/projects/{project}/keys", [&ctx](Request& r) { return list(r, ctx); });
   router.add("DELETE", "/api/v1/projects/{project}/keys/{id}",
              [&ctx](Request& r) { return revoke(r, ctx); });

@@ -3,6 +3,8 @@
 
 #include <ctime>
 
+#include "core/util/text.h"
+
 namespace dispatch::http {
 
 Result<Request> toRequest(ParsedRequest&& parsed) {
@@ -10,10 +12,20 @@ Result<Request> toRequest(ParsedRequest&& parsed) {
   req.method = std::move(parsed.method);
   const std::string& target = parsed.target;
   size_t q = target.find('?');
-  if (!decodePath(std::string_view(target).substr(0, q), &req.path)) {
+  // Decoded path segments and query values reach store lookups (a source, a destination, a
+  // project), so they follow the text rule here, once, for every route: a 400, never a 22021.
+  if (!decodePath(std::string_view(target).substr(0, q), &req.path) ||
+      !text::isStorable(req.path)) {
     return Status(Code::kInvalid, "Malformed request path");
   }
-  if (q != std::string::npos) req.query = target.substr(q + 1);
+  if (q != std::string::npos) {
+    req.query = target.substr(q + 1);
+    for (const auto& [name, value] : req.queryParams()) {
+      if (!text::isStorable(name) || !text::isStorable(value)) {
+        return Status(Code::kInvalid, "Malformed query string");
+      }
+    }
+  }
   req.headers = std::move(parsed.headers);
   req.body = std::move(parsed.body);
   return req;

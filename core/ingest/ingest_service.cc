@@ -6,6 +6,7 @@
 
 #include "core/util/crypto.h"
 #include "core/util/json.h"
+#include "core/util/text.h"
 #include "core/util/uuid.h"
 #include "core/verify/verifier.h"
 
@@ -48,17 +49,24 @@ route::Headers normalizeHeaders(const route::Headers& in) {
 
 std::string idempotencyValue(const std::string& raw) {
   // Long values are kept whole in meaning but bounded in size: their digest stands in.
-  if (raw.size() <= 200) return raw;
-  return "sha256:" + crypto::hexEncode(crypto::sha256(raw));
+  if (raw.size() > 200) return "sha256:" + crypto::hexEncode(crypto::sha256(raw));
+  // Escaped, not refused: the sender cannot fix its header, and a 400 would lose the event.
+  // The escape is lossless, so two different raw keys never collapse into one.
+  return text::storable(raw);
 }
 
 std::string extractEventType(const config::EventTypeConfig& cfg, const HookRequest& req) {
-  if (!cfg.header.empty()) return req.header(cfg.header).value_or("");
-  if (cfg.path.empty()) return "";
-  auto doc = json::parse(req.body);
-  if (!doc) return "";
-  const json::Value* v = doc->at(cfg.path);
-  return v ? v->scalarText() : "";
+  std::string type;
+  if (!cfg.header.empty()) {
+    type = req.header(cfg.header).value_or("");
+  } else if (!cfg.path.empty()) {
+    auto doc = json::parse(req.body);
+    const json::Value* v = doc ? doc->at(cfg.path) : nullptr;
+    if (v != nullptr) type = v->scalarText();
+  }
+  // The sender's bytes (a NUL from "\u0000", obs-text in a header), made storable losslessly:
+  // routing, transforms and the store all see the same type.
+  return text::storable(type);
 }
 
 bool IngestService::verified(const route::SourceEntry& src, const HookRequest& req) {
@@ -105,7 +113,7 @@ void IngestService::acceptAsync(const route::Routing& routing, const HookRequest
   e.headers = normalizeHeaders(req.headers);
   e.query = req.query;
   e.body = req.body;
-  e.contentType = req.header("Content-Type");
+  if (auto ct = req.header("Content-Type")) e.contentType = text::storable(*ct);
   if (!src->source->idempotencyHeader.empty()) {
     auto v = req.header(src->source->idempotencyHeader);
     if (v && !v->empty()) e.idempotencyKey = idempotencyValue(*v);

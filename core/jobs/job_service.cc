@@ -4,6 +4,7 @@
 #include <future>
 
 #include "core/jobs/job_validation.h"
+#include "core/util/text.h"
 #include "core/util/uuid.h"
 
 namespace dispatch::jobs {
@@ -22,6 +23,9 @@ void JobService::scheduleAsync(const std::string& projectId, std::string_view bo
                                std::function<void(Result<ScheduleResult>)> done) {
   if (idempotencyKey && (idempotencyKey->empty() || idempotencyKey->size() > 255)) {
     return done(Status(Code::kInvalid, "Idempotency-Key must be 1-255 characters"));
+  }
+  if (idempotencyKey) {
+    if (Status st = text::check("Idempotency-Key", *idempotencyKey); !st) return done(st);
   }
   // Looked up before validating: a retried request must get its job back although by now
   // its fireAt may be in the past (the job may even have fired).

@@ -2,6 +2,7 @@
 #include "core/jobs/job_validation.h"
 
 #include "core/util/json.h"
+#include "core/util/text.h"
 
 namespace dispatch::jobs {
 namespace {
@@ -34,6 +35,7 @@ Result<JobRequest> validateJobRequest(std::string_view body, const ValidationLim
   const json::Value* title = doc->find("title");
   if (title == nullptr || title->isNull()) return invalid("title is required");
   if (!title->isString()) return invalid("title must be a string");
+  if (Status st = text::check("title", title->asString()); !st) return st;
   size_t len = codePoints(title->asString());
   if (len < 1 || len > 200) return invalid("title must be 1-200 characters");
   r.title = title->asString();
@@ -41,6 +43,7 @@ Result<JobRequest> validateJobRequest(std::string_view body, const ValidationLim
   const json::Value* url = doc->find("webhookUrl");
   if (url == nullptr || url->isNull()) return invalid("webhookUrl is required");
   if (!url->isString()) return invalid("webhookUrl must be a string");
+  if (Status st = text::check("webhookUrl", url->asString()); !st) return st;
   if (Status st = validateTargetUrl(url->asString(), "webhookUrl", limits.policy); !st) return st;
   r.webhookUrl = url->asString();
 
@@ -49,8 +52,9 @@ Result<JobRequest> validateJobRequest(std::string_view body, const ValidationLim
   if (!fire->isString()) return invalid("fireAt must be a string");
   auto at = parseIsoUtc(fire->asString());
   if (!at) {
-    return invalid("fireAt must be an ISO 8601 UTC timestamp with a trailing Z "
-                   "(e.g. 2026-06-13T09:30:00.000Z)");
+    return invalid(
+        "fireAt must be an ISO 8601 UTC timestamp with a trailing Z "
+        "(e.g. 2026-06-13T09:30:00.000Z)");
   }
   if (*at <= now) return invalid("fireAt must be in the future");
   r.fireAt = *at;
@@ -66,6 +70,7 @@ Result<JobRequest> validateJobRequest(std::string_view body, const ValidationLim
 
   if (const json::Value* cb = doc->find("callbackUrl"); cb != nullptr && !cb->isNull()) {
     if (!cb->isString()) return invalid("callbackUrl must be a string");
+    if (Status st = text::check("callbackUrl", cb->asString()); !st) return st;
     if (Status st = validateTargetUrl(cb->asString(), "callbackUrl", limits.policy); !st) return st;
     r.callbackUrl = cb->asString();
   }

@@ -57,7 +57,7 @@ delivery::Claimed claimedFromRow(const pqxx::row& r) {
   c.destination = optStr(r[5]);
   c.url = r[6].c_str();
   c.messageId = r[7].c_str();
-  c.body = optStr(r[8]);
+  if (!r[8].is_null()) c.body = pqxx::binarystring(r[8]).str();
   c.attemptsBefore = r[9].as<int>();
   c.leaseSeq = r[10].as<long long>();
   c.dueAt = r[11].as<long long>();
@@ -133,7 +133,8 @@ const char* kCompleteSql =
     "lease_until = NULL, last_error = $5, last_code = $6::integer, fired_at = ms_to_ts($7), "
     "updated_at = now() WHERE id = $1 AND lease_seq = $2 AND lease_until IS NOT NULL RETURNING id) "
     "INSERT INTO attempts (id, delivery_id, attempt, status, response_code, response_body, "
-    "fired_at, duration_ms, error) SELECT $8, u.id, $9, $10, $6::integer, $11, ms_to_ts($7), $12, $13 "
+    "fired_at, duration_ms, error) SELECT $8, u.id, $9, $10, $6::integer, $11, ms_to_ts($7), $12, "
+    "$13 "
     "FROM u RETURNING delivery_id";
 
 const char* kDeferSql =
@@ -144,7 +145,8 @@ const char* kDeferSql =
 void insertCallback(pqxx::transaction_base& tx, const delivery::Completion::Callback& cb) {
   tx.exec_params(
       "INSERT INTO deliveries (id, project_id, kind, job_id, url, message_id, body, status, "
-      "due_at, created_at, updated_at) VALUES ($1::uuid,$2,3,$3,$4,$1::text,$5,'SCHEDULED',"
+      "due_at, created_at, updated_at) VALUES ($1::uuid,$2,3,$3,$4,$1::text,convert_to($5,'UTF8'),"
+      "'SCHEDULED',"
       "now(),now(),now())",
       cb.id, cb.projectId, cb.jobId, cb.url, cb.body);
 }
@@ -195,8 +197,22 @@ const char* kCompleteBatchSql =
 Status DeliveryStore::completeBatch(const std::vector<delivery::Completion>& cs,
                                     std::vector<bool>* ours) {
   ours->assign(cs.size(), false);
-  enum { kId, kSeq, kStatus, kNext, kErr, kCode, kFired, kAid, kAttempt, kAst, kBody, kDur,
-         kAerr, kCols };
+  enum {
+    kId,
+    kSeq,
+    kStatus,
+    kNext,
+    kErr,
+    kCode,
+    kFired,
+    kAid,
+    kAttempt,
+    kAst,
+    kBody,
+    kDur,
+    kAerr,
+    kCols
+  };
   ArrayLiteral cols[kCols];
   bool anyAttempt = false;
   for (const auto& c : cs) {
@@ -233,8 +249,8 @@ Status DeliveryStore::completeBatch(const std::vector<delivery::Completion>& cs,
       conn.prepared("delivery_complete_batch", kCompleteBatchSql);
       std::string v[kCols];
       for (int i = 0; i < kCols; ++i) v[i] = cols[i].take();
-      auto r = tx.exec_prepared("delivery_complete_batch", v[0], v[1], v[2], v[3], v[4], v[5],
-                                v[6], v[7], v[8], v[9], v[10], v[11], v[12]);
+      auto r = tx.exec_prepared("delivery_complete_batch", v[0], v[1], v[2], v[3], v[4], v[5], v[6],
+                                v[7], v[8], v[9], v[10], v[11], v[12]);
       for (const auto& row : r) written.insert(row[0].c_str());
     }
     for (size_t i = 0; i < cs.size(); ++i) {
@@ -274,8 +290,8 @@ Status DeliveryStore::release(const std::vector<std::pair<std::string, int64_t>>
   });
 }
 
-Status DeliveryStore::renew(const std::vector<std::pair<std::string, int64_t>>& items,
-                            TimeMs now, int64_t leaseMs) {
+Status DeliveryStore::renew(const std::vector<std::pair<std::string, int64_t>>& items, TimeMs now,
+                            int64_t leaseMs) {
   if (items.empty()) return Status::ok();
   // One statement. Rows another transaction holds (an outcome being committed) are skipped,
   // not waited for: waiting could deadlock with a batch locking them in another order, and

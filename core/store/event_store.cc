@@ -11,6 +11,7 @@
 #include "core/store/group_commit_tx.h"
 #include "core/store/row_mapping.h"
 #include "core/util/json.h"
+#include "core/util/text.h"
 #include "core/util/uuid.h"
 
 namespace dispatch::store {
@@ -47,11 +48,12 @@ void insertPlan(pqxx::transaction_base& tx, const route::IncomingEvent& e,
       first = false;
       sql += '(' + tx.quote(d.id) + "::uuid," + tx.quote(e.projectId) + "::uuid,2," +
              tx.quote(e.id) + "::uuid," + tx.quote(d.destination) + ',' + tx.quote(d.url) + ',' +
-             tx.quote(d.messageId.value_or(e.id)) + ',' + (d.body ? tx.quote(*d.body) : "NULL") +
-             ',' + tx.quote(storedState(d)) + ',' + now + ',' + tx.quote(d.eventType) + ',' +
+             tx.quote(d.messageId.value_or(e.id)) + ',' +
+             (d.body ? tx.quote_raw(*d.body) : "NULL") + ',' + tx.quote(storedState(d)) + ',' +
+             now + ',' + tx.quote(text::storable(d.eventType)) + ',' +
              (d.headersOut.empty() ? "NULL" : tx.quote(pairsJson(d.headersOut))) + ',' +
-             tx.quote(e.source) + ',' + (d.error ? tx.quote(*d.error) : "NULL") + ',' + now + ',' +
-             now + ',' +
+             tx.quote(e.source) + ',' + (d.error ? tx.quote(text::storable(*d.error)) : "NULL") +
+             ',' + now + ',' + now + ',' +
              (d.leaseUntil ? "ms_to_ts(" + std::to_string(*d.leaseUntil) + "),1" : "NULL,0") + ')';
     }
     tx.exec(sql);
@@ -82,7 +84,7 @@ const char* kInsertEventsBulk =
     "  headers, query, body, content_type, idempotency_key, ms_to_ts(received_ms) FROM e "
     "  ON CONFLICT (source, idempotency_key) DO NOTHING RETURNING id), "
     "d AS (SELECT * FROM unnest($11::uuid[], $12::uuid[], $13::text[], $14::text[], $15::text[], "
-    "  $16::text[], $17::text[], $18::text[], $19::text[], $20::text[], $21::bigint[], "
+    "  $16::bytea[], $17::text[], $18::text[], $19::text[], $20::text[], $21::bigint[], "
     "  $22::bigint[]) AS t(id, event_id, destination, url, message_id, body, status, event_type, "
     "  headers, last_error, lease_ms, created_ms)), "
     "ins AS (INSERT INTO deliveries (id, project_id, kind, event_id, destination, url, "
@@ -120,7 +122,7 @@ class EventBulk : public BatchTx::Deferred {
       dl_[2].text(d.destination);
       dl_[3].text(d.url);
       dl_[4].text(d.messageId.value_or(e.id));
-      dl_[5].text(d.body);
+      d.body ? dl_[5].bytes(*d.body) : dl_[5].null();
       dl_[6].text(std::string(storedState(d)));
       dl_[7].text(d.eventType);
       if (d.headersOut.empty()) {

@@ -525,36 +525,69 @@ bool isValidUtf8(std::string_view s) {
   return true;
 }
 
-std::string sanitizeUtf8(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
+// Walks `s`, handing each maximal run of storable text (valid UTF-8, no NUL) to `keep` and each
+// byte or invalid sequence that is not storable to `bad`. The one UTF-8 walk behind the text
+// rule's repairs below.
+template <typename Keep, typename Bad>
+void walkStorable(std::string_view s, Keep keep, Bad bad) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const auto* end = p + s.size();
   const auto* run = p;
-  auto flush = [&] {
-    out.append(reinterpret_cast<const char*>(run), static_cast<size_t>(p - run));
-  };
+  auto flush = [&] { keep(std::string_view(reinterpret_cast<const char*>(run), p - run)); };
   while (p != end) {
     if (*p != 0 && *p < 0x80) {
       ++p;
       continue;
     }
-    if (*p == 0) {
-      flush();
-      run = ++p;
-      continue;
-    }
-    const Utf8Seq seq = utf8Seq(p, end);
-    if (seq.ok) {
-      p += seq.len;
-      continue;
+    size_t len = 1;  // a NUL
+    if (*p != 0) {
+      const Utf8Seq seq = utf8Seq(p, end);
+      len = seq.len;
+      if (seq.ok) {
+        p += len;
+        continue;
+      }
     }
     flush();
-    out += kReplacement;
-    p += seq.len;
+    bad(std::string_view(reinterpret_cast<const char*>(p), len));
+    p += len;
     run = p;
   }
   flush();
+}
+
+bool isStorableText(std::string_view s) {
+  return s.find('\0') == std::string_view::npos && isValidUtf8(s);
+}
+
+std::string sanitizeUtf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  walkStorable(
+      s, [&](std::string_view run) { out += run; }, [&](std::string_view) { out += kReplacement; });
+  return out;
+}
+
+std::string escapeUnstorable(std::string_view s) {
+  if (isStorableText(s)) return std::string(s);
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  out.reserve(s.size() + 16);
+  walkStorable(
+      s,
+      [&](std::string_view run) {
+        for (char c : run) {
+          if (c == '\\') out += '\\';  // so an escape in the result always means a raw byte
+          out += c;
+        }
+      },
+      [&](std::string_view bad) {
+        for (unsigned char c : bad) {
+          out += "\\x";
+          out += kHex[c >> 4];
+          out += kHex[c & 15];
+        }
+      });
   return out;
 }
 

@@ -38,10 +38,10 @@ class Value {
   const std::string& asString() const { return str_; }
   // True for a number written without fraction or exponent that fits int64.
   bool isInteger() const;
-  int64_t asInt() const;     // 0 unless isInteger()
-  double asDouble() const;   // numbers only
+  int64_t asInt() const;    // 0 unless isInteger()
+  double asDouble() const;  // numbers only
 
-  const std::vector<Value>& items() const { return items_; }  // arrays
+  const std::vector<Value>& items() const { return items_; }                              // arrays
   const std::vector<std::pair<std::string, Value>>& members() const { return members_; }  // objects
   // The first member with this key, or nullptr (also for non-objects).
   const Value* find(std::string_view key) const;
@@ -81,9 +81,14 @@ std::string quote(std::string_view s);
 void appendQuoted(std::string& out, std::string_view s);
 
 bool isValidUtf8(std::string_view s);
-// `s` with every invalid UTF-8 sequence replaced by U+FFFD and NUL bytes dropped (so the
-// result can be stored as PostgreSQL text).
+// Text PostgreSQL's `text` accepts: valid UTF-8 without NUL (see core/util/text.h).
+bool isStorableText(std::string_view s);
+// `s` with every invalid UTF-8 sequence and every NUL replaced by U+FFFD (so the result can be
+// stored as PostgreSQL text); for bodies shown to people, where the exact bytes do not matter.
 std::string sanitizeUtf8(std::string_view s);
+// `s` itself when storable; otherwise each byte of an invalid sequence or NUL written as
+// `\xHH` and each backslash doubled, so distinct inputs stay distinct (lossless, reversible).
+std::string escapeUnstorable(std::string_view s);
 
 // Builds compact JSON text. Commas are inserted automatically.
 // Example: Writer w; w.beginObject().key("a").number(1).endObject(); w.str() == {"a":1}
@@ -100,8 +105,7 @@ class Writer {
   // Any other integer type (int, size_t, ...): without this, number(1) would be ambiguous
   // between the two overloads above.
   template <class T>
-    requires(std::is_integral_v<T> && !std::is_same_v<T, bool>)
-  Writer& number(T n) {
+  requires(std::is_integral_v<T> && !std::is_same_v<T, bool>) Writer& number(T n) {
     if constexpr (std::is_signed_v<T>) {
       return number(static_cast<int64_t>(n));
     } else {

@@ -365,13 +365,37 @@ TEST(JsonUtf8Test, Validation) {
 
 TEST(JsonUtf8Test, Sanitize) {
   EXPECT_EQ(sanitizeUtf8("ok \xC3\xA9"), "ok \xC3\xA9");
-  EXPECT_EQ(sanitizeUtf8(std::string("a\0b", 3)), "ab");
+  // A NUL is replaced, not dropped: nothing is cut silently.
+  EXPECT_EQ(sanitizeUtf8(std::string("a\0b", 3)),
+            "a\xEF\xBF\xBD"
+            "b");
   EXPECT_EQ(sanitizeUtf8("a\xFF"
                          "b"),
             "a\xEF\xBF\xBD"
             "b");
   EXPECT_EQ(sanitizeUtf8("\xE2\x82"), "\xEF\xBF\xBD");
   EXPECT_TRUE(isValidUtf8(sanitizeUtf8("\xC0\xAF\xED\xA0\x80\xF8\x88\x80\x80\x80")));
+}
+
+TEST(JsonUtf8Test, StorableTextIsValidUtf8WithoutNul) {
+  EXPECT_TRUE(isStorableText(""));
+  EXPECT_TRUE(isStorableText("caf\xC3\xA9 \\x00"));
+  EXPECT_FALSE(isStorableText(std::string("a\0b", 3)));
+  EXPECT_FALSE(isStorableText("caf\xE9"));
+  EXPECT_FALSE(isStorableText("\xED\xA0\x80"));  // a surrogate
+}
+
+TEST(JsonUtf8Test, EscapeUnstorableIsIdentityOnGoodTextAndLosslessOtherwise) {
+  EXPECT_EQ(escapeUnstorable("caf\xC3\xA9 a\\b"), "caf\xC3\xA9 a\\b");  // untouched
+  EXPECT_EQ(escapeUnstorable(std::string("a\0b", 3)), "a\\x00b");
+  EXPECT_EQ(escapeUnstorable("caf\xE9"), "caf\\xe9");
+  EXPECT_EQ(escapeUnstorable("\xE2\x82"), "\\xe2\\x82");  // a cut sequence, byte by byte
+  // Once escaping, backslashes are doubled, so raw bytes and literal text never collide.
+  EXPECT_EQ(escapeUnstorable("\\xff\xFF"), "\\\\xff\\xff");
+  EXPECT_NE(escapeUnstorable("d\xFF"), escapeUnstorable("d\xFE"));
+  for (std::string s : {std::string("a\0\xFF\\", 4), std::string("\xC0\xAF\xED\xA0\x80\xF8")}) {
+    EXPECT_TRUE(isStorableText(escapeUnstorable(s))) << s;
+  }
 }
 
 TEST(JsonWriterTest, BuildsCompactJson) {
