@@ -5,7 +5,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <cstdio>
 #include <string>
 #include <thread>
 #include <vector>
@@ -519,22 +518,6 @@ TEST(TransformStateTest, ConcurrentRunsAreCorrect) {
   }
   for (auto& th : threads) th.join();
   EXPECT_EQ(failures.load(), 0);
-}
-
-TEST(TransformPerfTest, ReportsNanosecondsPerCall) {
-  auto t = compileOk(kGithubSlim);
-  const EventInput e = event(kGithubBody);
-  for (int i = 0; i < 1000; ++i) t->run(e);
-  constexpr int kCalls = 20000;
-  const auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < kCalls; ++i) {
-    if (t->run(e).kind != Kind::kDeliver) FAIL();
-  }
-  const auto ns =
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
-          .count();
-  std::printf("[ perf ] github_slim transform: %lld ns/call (%zu-byte body)\n",
-              static_cast<long long>(ns / kCalls), std::string_view(kGithubBody).size());
 }
 
 }  // namespace
