@@ -74,5 +74,19 @@ TEST(TransformPerfTest, ReportsCpuNanosecondsPerCall) {
   }
 }
 
+// Building a state (what compile() does once per config load, and each thread once per
+// transform): the libraries, the read-only proxies and the chunk's top level. A fresh
+// environment per call would pay most of this on every call.
+TEST(TransformPerfTest, ReportsCpuNanosecondsPerStateBuild) {
+  constexpr int kBuilds = 300;
+  const int64_t start = threadCpuNs();
+  for (int i = 0; i < kBuilds; ++i) {
+    auto r = Transform::compile("transforms/perf.lua", kCases[1].lua, {}, "perf");
+    if (!r.isOk()) FAIL() << r.status().message();
+  }
+  std::printf("[ perf ] %-24s %8lld ns CPU/build\n", "state build (github_slim)",
+              static_cast<long long>((threadCpuNs() - start) / kBuilds));
+}
+
 }  // namespace
 }  // namespace dispatch::transform
