@@ -56,7 +56,11 @@ struct JobsConfig {
 
 struct TransformsConfig {
   int64_t maxInstructions = 1'000'000;  // Default: 1,000,000
+  int64_t cpuTimeMs = 50;               // CPU time per call. Default: 50ms
   int64_t maxMemoryBytes = 16 << 20;    // Default: 16MiB
+  int64_t maxHeaders = 64;              // entries of event.headers_out. Default: 64
+  int64_t maxHeaderBytes = 8 << 10;     // name + value of one output header. Default: 8KiB
+  int64_t maxErrorBytes = 8 << 10;      // a stored error text is cut to this. Default: 8KiB
 };
 
 struct VerifyConfig {

@@ -148,7 +148,11 @@ void readTransforms(Reader& r, const Field& f, TransformsConfig& t) {
   constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
   const std::vector<Key> keys = {
       {"max_instructions", [&](const Field& x) { set(t.maxInstructions, r.integer(x, 1, kMax)); }},
+      {"cpu_time", [&](const Field& x) { set(t.cpuTimeMs, r.duration(x, true)); }},
       {"max_memory", [&](const Field& x) { set(t.maxMemoryBytes, r.size(x, true)); }},
+      {"max_headers", [&](const Field& x) { set(t.maxHeaders, r.integer(x, 0, kMax)); }},
+      {"max_header_bytes", [&](const Field& x) { set(t.maxHeaderBytes, r.size(x, true)); }},
+      {"max_error_bytes", [&](const Field& x) { set(t.maxErrorBytes, r.size(x, true)); }},
   };
   r.readMap(f, keys);
 }

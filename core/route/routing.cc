@@ -22,8 +22,12 @@ std::string destKey(const std::string& projectId, const std::string& name) {
 transform::Limits limitsFor(const config::Config& cfg) {
   transform::Limits l;
   l.maxInstructions = cfg.transforms.maxInstructions;
+  l.maxCpuTimeMs = cfg.transforms.cpuTimeMs;
   l.maxMemoryBytes = cfg.transforms.maxMemoryBytes;
   l.maxOutputBytes = cfg.server.maxBodyBytes;
+  l.maxHeaders = cfg.transforms.maxHeaders;
+  l.maxHeaderBytes = cfg.transforms.maxHeaderBytes;
+  l.maxErrorBytes = cfg.transforms.maxErrorBytes;
   return l;
 }
 

@@ -113,6 +113,8 @@ struct Encoder {
   lua_State* L;
   StateContext* c;
   size_t maxBytes;
+  bool overIsMemoryLimit;  // past maxBytes the call has run out of memory
+  uint32_t values = 0;     // encoded so far; the CPU-time budget is checked every 4096
 };
 
 void encodeAt(Encoder& e, int idx, int depth);
@@ -185,6 +187,7 @@ void encodeTable(Encoder& e, int idx, int depth) {
 void encodeAt(Encoder& e, int idx, int depth) {
   lua_State* L = e.L;
   std::string& out = e.c->buf;
+  if ((++e.values & 0xFFF) == 0) checkCpuTime(L);  // a large encoding is one long C call
   switch (lua_type(L, idx)) {
     case LUA_TNIL:  // a hole in an array
       out += "null";
@@ -215,6 +218,10 @@ void encodeAt(Encoder& e, int idx, int depth) {
       break;
     default:
       raiseError(L, "json.encode: cannot encode a %s", luaL_typename(L, idx));
+  }
+  if (out.size() > e.maxBytes && e.overIsMemoryLimit) {
+    e.c->memHit = true;  // final, as a refused allocation would be
+    luaL_error(L, "not enough memory");
   }
   if (out.size() > e.maxBytes) {
     raiseError(L, "json.encode: output exceeds %I bytes", static_cast<lua_Integer>(e.maxBytes));
@@ -261,9 +268,34 @@ int luaJsonEncode(lua_State* L) {
   luaL_checkany(L, 1);
   lua_settop(L, 1);
   StateContext* c = contextOf(L);
-  encodeJson(L, 1, c->memLimit);
+  // The text must fit in what is left of the Lua heap; stop building it once it cannot.
+  encodeJson(L, 1, c->memLimit > c->memUsed ? c->memLimit - c->memUsed : 0, true);
   lua_pushlstring(L, c->buf.data(), c->buf.size());
   return 1;
+}
+
+// An upper bound on the values and object members json::parse builds for `text`: one per
+// structural character outside strings, plus one.
+size_t nodeBound(std::string_view text) {
+  size_t n = 1;
+  bool inString = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char ch = text[i];
+    if (inString) {
+      if (ch == '\\') {
+        ++i;
+      } else if (ch == '"') {
+        inString = false;
+      }
+      continue;
+    }
+    if (ch == '"') {
+      inString = true;
+    } else if (ch == ',' || ch == ':' || ch == '[' || ch == '{') {
+      ++n;
+    }
+  }
+  return n;
 }
 
 // Parses into the context, not a local, so no destructor is pending when pushJson raises.
@@ -281,10 +313,20 @@ int luaJsonDecode(lua_State* L) {
   size_t len = 0;
   const char* s = luaL_checklstring(L, 1, &len);
   StateContext* c = contextOf(L);
+  // The parse tree lives outside the Lua heap and takes far more room than the text (about 140
+  // bytes a value: "[0,0,0,…]" grows 70 times), so it is charged to the call's memory first.
+  const size_t room = c->memLimit > c->memUsed ? c->memLimit - c->memUsed : 0;
+  const size_t perNode = sizeof(std::pair<std::string, json::Value>);
+  if (nodeBound(std::string_view(s, len)) > (room > len ? room - len : 0) / perNode) {
+    c->memHit = true;  // final, as a refused allocation would be
+    return luaL_error(L, "not enough memory");
+  }
   if (!parseIntoContext(c, std::string_view(s, len))) {
     return luaL_error(L, "json.decode: %s", c->message.c_str());
   }
+  checkCpuTime(L);
   pushJson(L, c->decoded);
+  c->decoded = json::Value();
   return 1;
 }
 
@@ -294,11 +336,11 @@ void* jsonNull() { return &g_nullSentinel; }
 
 void pushJson(lua_State* L, const json::Value& v) { pushJsonAt(L, v); }
 
-void encodeJson(lua_State* L, int idx, size_t maxBytes) {
+void encodeJson(lua_State* L, int idx, size_t maxBytes, bool overIsMemoryLimit) {
   StateContext* c = contextOf(L);
   c->buf.clear();
   c->keys.clear();
-  Encoder e{L, c, maxBytes};
+  Encoder e{L, c, maxBytes, overIsMemoryLimit};
   encodeAt(e, lua_absindex(L, idx), 0);
 }
 

@@ -17,8 +17,10 @@ void* jsonNull();
 void pushJson(lua_State* L, const json::Value& v);
 
 // Replaces contextOf(L)->buf with the JSON text of the value at idx. Raises a Lua error for a
-// value JSON cannot hold (functions, NaN, mixed or sparse keys, cycles) or past maxBytes.
-void encodeJson(lua_State* L, int idx, size_t maxBytes);
+// value JSON cannot hold (functions, NaN, mixed or sparse keys, cycles) or past maxBytes: the
+// memory limit when overIsMemoryLimit (the text was to go into the Lua heap), else
+// "json.encode: output exceeds N bytes".
+void encodeJson(lua_State* L, int idx, size_t maxBytes, bool overIsMemoryLimit = false);
 
 // True when the value at idx is exactly what pushJson(v) produced (deep comparison), so the
 // original bytes can be delivered untouched.

@@ -42,14 +42,30 @@ struct StateContext {
   int64_t instrUsed = 0;
   int64_t instrLimit = 0;
   int hookEvery = 1000;
-  bool instrHit = false;
-  int logLines = 0;  // log() calls in the current call
+  // CPU-time budget of the current call (see checkCpuTime in sandbox.cc for how it is read).
+  int64_t cpuLimitNs = 0;
+  int64_t callStartNs = 0;      // monotonic clock when the call started
+  int64_t lastCheckNs = 0;      // monotonic clock at the previous check
+  int64_t nextCpuReadNs = 0;    // monotonic time before which the budget cannot be spent
+  int64_t cpuBaseNs = -1;       // thread CPU clock at the call's first reading; -1: none yet
+  int64_t cpuBeforeBaseNs = 0;  // CPU time charged for the part of the call before that reading
+  // The limit that ended the current call; the hook then errors until the call has unwound.
+  enum class Hit { kNone, kInstructions, kCpuTime };
+  Hit hit = Hit::kNone;
+  bool loading = false;       // the chunk's top level is running: it may extend the libraries
+  bool reseedRandom = false;  // a call seeded math.random: the next one starts from a fresh seed
+  int logLines = 0;           // log() calls in the current call
 
   int transformRef = LUA_NOREF;
   int globalsRef = LUA_NOREF;  // the proxy scripts see as _G / _ENV
+  int realGlobalsRef = LUA_NOREF;
+  int randomseedRef = LUA_NOREF;  // the library's math.randomseed
   int arrayMetaRef = LUA_NOREF;
   const void* arrayMeta = nullptr;  // identity of the metatable marking JSON arrays
   int64_t maxOutputBytes = 0;
+  int64_t maxHeaders = 0;
+  int64_t maxHeaderBytes = 0;
+  size_t maxErrorBytes = 0;
   std::string name;
   std::string linkName;
 
@@ -69,19 +85,29 @@ inline StateContext* contextOf(lua_State* L) {
 // when no script function called the C code raising it.
 [[noreturn]] void raiseError(lua_State* L, const char* fmt, ...);
 
-// Forgets the globals assigned by earlier calls, so no call sees another call's globals.
-void forgetGlobals(lua_State* L);
+// Forgets the globals assigned by earlier calls, so no call sees another call's globals, and
+// gives math.random a fresh seed when an earlier call seeded it.
+void resetCallState(lua_State* L);
 
 // Instructions left in the current call's budget (0 once it is spent).
 int64_t instructionsLeft(lua_State* L);
 
-// Charges `n` instructions of work done in C (where the hook never fires) to the current call.
-// When that reaches the budget the call fails exactly as if the hook had caught it.
+// Charges `n` instructions of work done in C (where the hook never fires) to the current call,
+// and checks the CPU-time budget. When either is spent the call fails exactly as if the hook
+// had caught it.
 void chargeInstructions(lua_State* L, uint64_t n);
 
 // Fails the current call with the instruction-limit error; the hook then errors on every
 // instruction until the call has unwound, so a script's pcall cannot swallow it.
 [[noreturn]] void failInstructionLimit(lua_State* L);
+
+// Fails the current call, as failInstructionLimit does, when its CPU time is spent. For C code
+// that may run long between two hooks.
+void checkCpuTime(lua_State* L);
+
+// `text` made storable and short: invalid UTF-8 replaced by U+FFFD, NUL bytes dropped, then cut
+// to at most maxBytes bytes on a character boundary.
+std::string boundedErrorText(std::string_view text, size_t maxBytes);
 
 class Sandbox {
  public:

@@ -36,12 +36,33 @@ bool isHeaderName(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char ch) { return isTokenChar(ch); });
 }
 
-// Field content: visible bytes, spaces, tabs and obs-text; never CR, LF, NUL or other controls.
-bool isHeaderValue(std::string_view s) {
+// Field content: visible bytes, spaces and tabs; never CR, LF, NUL or other controls. Bytes
+// past ASCII must form valid UTF-8 (checked separately).
+bool hasNoControls(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char ch) {
     const auto b = static_cast<unsigned char>(ch);
     return b == '\t' || (b >= 0x20 && b != 0x7f);
   });
+}
+
+// A header name or other script text fit to appear in an error message: at most 64 bytes, any
+// byte that is not printable ASCII written as \xHH.
+std::string printable(std::string_view s) {
+  constexpr size_t kMax = 64;
+  std::string out;
+  for (size_t i = 0; i < s.size() && i < kMax; ++i) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    if (b >= 0x20 && b < 0x7f) {
+      out += static_cast<char>(b);
+    } else {
+      static const char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[b >> 4];
+      out += kHex[b & 0xF];
+    }
+  }
+  if (s.size() > kMax) out += "...";
+  return out;
 }
 
 std::string_view stringAt(lua_State* L, int idx) {
@@ -138,7 +159,11 @@ void readBody(lua_State* L, int event, const CallContext& call) {
   lua_pop(L, 1);
 }
 
+// event.headers_out: at most maxHeaders entries of at most maxHeaderBytes (name plus value),
+// names HTTP tokens, values valid UTF-8 without control characters (the stored delivery and
+// the outgoing request must hold them as they are).
 void readHeadersOut(lua_State* L, int event, Output& out) {
+  internal::StateContext* c = contextOf(L);
   lua_pushliteral(L, "headers_out");
   const int t = lua_rawget(L, event);
   if (t == LUA_TNIL) return lua_pop(L, 1);
@@ -146,19 +171,34 @@ void readHeadersOut(lua_State* L, int event, Output& out) {
     raiseError(L, "event.headers_out must be a table, not a %s", lua_typename(L, t));
   }
   const int headers = lua_gettop(L);
+  int64_t count = 0;
   lua_pushnil(L);
   while (lua_next(L, headers) != 0) {
+    if (++count > c->maxHeaders) {
+      raiseError(L, "event.headers_out has more than %I headers",
+                 static_cast<lua_Integer>(c->maxHeaders));
+    }
     if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TSTRING) {
       raiseError(L, "event.headers_out: names and values must be strings");
     }
     const std::string_view name = stringAt(L, -2);
     const std::string_view value = stringAt(L, -1);
-    if (!isHeaderName(name)) {
-      raiseError(L, "event.headers_out: invalid header name %s", name.data());
+    c->message = printable(name);  // kept in the context: raiseError longjmps past locals
+    if (static_cast<int64_t>(name.size() + value.size()) > c->maxHeaderBytes) {
+      raiseError(L, "event.headers_out: header %s is %I bytes, over the limit of %I",
+                 c->message.c_str(), static_cast<lua_Integer>(name.size() + value.size()),
+                 static_cast<lua_Integer>(c->maxHeaderBytes));
     }
-    if (!isHeaderValue(value)) {
+    if (!isHeaderName(name)) {
+      raiseError(L, "event.headers_out: invalid header name %s", c->message.c_str());
+    }
+    if (!hasNoControls(value)) {
       raiseError(L, "event.headers_out: invalid value for header %s (control characters)",
-                 name.data());
+                 c->message.c_str());
+    }
+    if (!json::isValidUtf8(value)) {
+      raiseError(L, "event.headers_out: invalid value for header %s (not valid UTF-8)",
+                 c->message.c_str());
     }
     out.headersOut.emplace_back(name, value);
     lua_pop(L, 1);
@@ -166,11 +206,16 @@ void readHeadersOut(lua_State* L, int event, Output& out) {
   lua_pop(L, 1);
 }
 
+// event.type is stored with the delivery and sent as a header: valid UTF-8 without NUL or
+// other control characters.
 void readType(lua_State* L, int event, Output& out) {
   lua_pushliteral(L, "type");
   const int t = lua_rawget(L, event);
   if (t == LUA_TSTRING) {
-    out.type.assign(stringAt(L, -1));
+    const std::string_view type = stringAt(L, -1);
+    if (!hasNoControls(type)) raiseError(L, "event.type holds control characters (NUL, CR, LF…)");
+    if (!json::isValidUtf8(type)) raiseError(L, "event.type is not valid UTF-8");
+    out.type.assign(type);
   } else if (t != LUA_TNIL) {
     raiseError(L, "event.type must be a string, not a %s", lua_typename(L, t));
   }
@@ -180,7 +225,7 @@ void readType(lua_State* L, int event, Output& out) {
 // The protected body of one call: [1] CallContext*, [2] event, [3] returned value.
 int runEvent(lua_State* L) {
   const auto& call = *static_cast<const CallContext*>(lua_touserdata(L, 1));
-  internal::forgetGlobals(L);
+  internal::resetCallState(L);
   pushEvent(L, call);
   lua_rawgeti(L, LUA_REGISTRYINDEX, contextOf(L)->transformRef);
   lua_pushvalue(L, 2);

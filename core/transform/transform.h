@@ -20,14 +20,24 @@ struct Spec;
 // Per-call limits. Exceeding one ends the call with an error and the thread's Lua state for
 // that transform is discarded and rebuilt on its next call.
 struct Limits {
-  // VM instructions per call (checked every 1000 instructions). The pattern matching of
-  // string.find/match/gmatch/gsub counts too, 16 matcher steps to the instruction.
+  // VM instructions per call (checked every 1000 instructions). Work in C counts too: the
+  // pattern matching of string.find/match/gmatch/gsub (16 matcher steps to the instruction),
+  // table.move (one per element), table.sort without an order function (n·log2 n).
   // Default: 1,000,000
   int64_t maxInstructions = 1'000'000;
+  // CPU time per call (the thread's CPU clock), work inside library functions included. Checked
+  // with the instruction count and before every function call. Default: 50 ms
+  int64_t maxCpuTimeMs = 50;
   // Heap of one Lua state (libraries, the chunk and the call's data). Default: 16 MiB
   int64_t maxMemoryBytes = 16 << 20;
   // Size of the delivered body (pass server.max_body_bytes). Default: 1 MiB
   int64_t maxOutputBytes = 1 << 20;
+  // Entries of event.headers_out. Default: 64
+  int64_t maxHeaders = 64;
+  // Name plus value of one output header. Default: 8 KiB
+  int64_t maxHeaderBytes = 8 << 10;
+  // An error text is cut to this many bytes (on a UTF-8 boundary). Default: 8 KiB
+  int64_t maxErrorBytes = 8 << 10;
 };
 
 // The routed event as the transform sees it. Only borrowed for the duration of run().
@@ -64,8 +74,14 @@ struct Output {
 // - string.find/match/gmatch/gsub are the sandbox's own Lua 5.4 pattern matcher (same results
 //   and errors as Lua's), whose work counts against the instruction limit, so a backtracking
 //   pattern on hostile text ends with "instruction limit exceeded" instead of holding a thread.
-// - Globals assigned during a call are forgotten when the next call starts, so calls never see
-//   each other's globals. Chunk-level locals do persist per thread and state: never rely on them.
+// - No call can change what the next one sees: string, table, math, utf8, os and json are
+//   read-only proxies once the chunk's top level has run (which may still add helpers to them);
+//   writing to one is an error. Globals assigned during a call are forgotten when the next call
+//   starts; a call that seeds math.random leaves the next one a fresh seed. Chunk-level locals
+//   and the contents of tables the chunk made do persist per thread and state: never rely on
+//   them.
+// - Output: event.type and event.headers_out values must be valid UTF-8 without NUL or other
+//   control characters (tab allowed); a body string is delivered as its bytes.
 // - JSON: objects ⇄ tables with string keys, encoded compact with sorted keys; arrays ⇄
 //   sequences with a hidden array metatable (json.decode("[]") is an empty array, {} encodes as
 //   an object); null ⇄ json.null (light userdata); integer literals within int64 ⇄ Lua

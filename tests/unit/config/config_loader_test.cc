@@ -39,8 +39,8 @@ jobs:
   timeout: 5s
   retry: { max_attempts: 4, backoff: fixed, initial: 1s, max_delay: 10s, jitter: true }
 transforms:
-  max_instructions: 5000
-  max_memory: 1MiB
+  { max_instructions: 5000, cpu_time: 20ms, max_memory: 1MiB,
+    max_headers: 10, max_header_bytes: 1KiB, max_error_bytes: 2KiB }
 plugins_dir: plugins.d
 projects:
   - name: production
@@ -129,6 +129,10 @@ TEST_F(ConfigFullTest, ReadsEveryKey) {
   EXPECT_TRUE(c.jobs.retry.scheduleMs.empty());
   EXPECT_EQ(c.transforms.maxInstructions, 5000);
   EXPECT_EQ(c.transforms.maxMemoryBytes, 1 << 20);
+  EXPECT_EQ(c.transforms.cpuTimeMs, 20);
+  EXPECT_EQ(c.transforms.maxHeaders, 10);
+  EXPECT_EQ(c.transforms.maxHeaderBytes, 1024);
+  EXPECT_EQ(c.transforms.maxErrorBytes, 2048);
   EXPECT_EQ(c.pluginsDir, dir_.path() + "/plugins.d");
   ASSERT_EQ(c.projects.size(), 1u);
   const ProjectConfig& p = c.projects[0];
@@ -243,6 +247,10 @@ TEST(ConfigDefaults, OmittedKeysKeepTheirDefaults) {
   EXPECT_EQ(c.jobs.retry.maxAttempts, job.maxAttempts);
   EXPECT_EQ(c.jobs.retry.scheduleMs, job.scheduleMs);
   EXPECT_EQ(c.transforms.maxInstructions, 1'000'000);
+  EXPECT_EQ(c.transforms.cpuTimeMs, 50);
+  EXPECT_EQ(c.transforms.maxHeaders, 64);
+  EXPECT_EQ(c.transforms.maxHeaderBytes, 8192);
+  EXPECT_EQ(c.transforms.maxErrorBytes, 8192);
   EXPECT_EQ(c.projects[0].headerPrefix, "Dispatch");
   EXPECT_EQ(c.projects[0].retentionMs, 30LL * 24 * 3600 * 1000);
 }

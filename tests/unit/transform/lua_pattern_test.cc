@@ -99,6 +99,7 @@ std::vector<std::string> splitLines(const std::string& text) {
 Limits generousLimits() {
   Limits limits;
   limits.maxInstructions = 2'000'000'000;
+  limits.maxCpuTimeMs = 600'000;
   limits.maxMemoryBytes = 256 << 20;
   limits.maxOutputBytes = 64 << 20;
   return limits;
@@ -570,7 +571,16 @@ TEST(TransformPatternMatcherTest, CapturesAndErrors) {
 
 // --- hostile patterns inside transforms ---------------------------------------------------
 
-std::shared_ptr<const Transform> compileOk(const std::string& source, Limits limits = {}) {
+// The default limits, except CPU time: these tests are about the instruction count, which a
+// slow (sanitizer) build must still hit first.
+Limits instructionBound() {
+  Limits limits;
+  limits.maxCpuTimeMs = 600'000;
+  return limits;
+}
+
+std::shared_ptr<const Transform> compileOk(const std::string& source,
+                                           Limits limits = instructionBound()) {
   auto r = Transform::compile("transforms/test.lua", source, limits, "test-link");
   EXPECT_TRUE(r.isOk()) << r.status().message();
   return r.isOk() ? r.value() : nullptr;
@@ -665,7 +675,7 @@ TEST(TransformPatternLimitsTest, OrdinaryMatchingOnALargeBodyFitsTheDefaultBudge
 }
 
 TEST(TransformPatternLimitsTest, MatcherStepsCountAgainstTheConfiguredLimit) {
-  Limits small;
+  Limits small = instructionBound();
   small.maxInstructions = 10'000;
   const std::string body(100'000, 'x');
   auto t = compileOk("function transform(e) e.body:find('%d') return e end", small);
