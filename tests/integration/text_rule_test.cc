@@ -94,7 +94,7 @@ TEST_F(TextRuleTest, ANulInTheSendersJsonTypeIsStoredEscapedAndEveryLinkDelivers
   EXPECT_EQ(db.scalar("SELECT count(*) FROM deliveries WHERE event_id = '" + id + "'"), "3");
   EXPECT_EQ(db.scalar("SELECT last_error FROM deliveries WHERE event_id = '" + id +
                       "' AND destination = 'err'"),
-            "<inline>: bad \\xff byte");
+            "<inline>: bad \xEF\xBF\xBD byte");  // display text: U+FFFD
 }
 
 TEST_F(TextRuleTest, ATransformBodyOfAnyBytesIsSentAsThoseBytes) {
