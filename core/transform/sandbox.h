@@ -105,7 +105,7 @@ void chargeInstructions(lua_State* L, uint64_t n);
 // that may run long between two hooks.
 void checkCpuTime(lua_State* L);
 
-// `text` made storable and short: invalid UTF-8 replaced by U+FFFD, NUL bytes dropped, then cut
+// `text` made storable and short: invalid UTF-8 and NUL replaced by U+FFFD, then cut
 // to at most maxBytes bytes on a character boundary.
 std::string boundedErrorText(std::string_view text, size_t maxBytes);
 

@@ -334,7 +334,8 @@ TEST(TransformCapsTest, ErrorTextIsCutToMaxErrorBytes) {
 TEST(TransformCapsTest, ErrorTextIsStorableText) {
   Output out = runBody("error('bad \\0 byte \\255 here')");
   ASSERT_EQ(out.kind, Kind::kError);
-  EXPECT_EQ(out.error, "transforms/test.lua:2: bad  byte \xEF\xBF\xBD here");
+  // Both the NUL and the stray byte become U+FFFD: display text, nothing cut silently.
+  EXPECT_EQ(out.error, "transforms/test.lua:2: bad \xEF\xBF\xBD byte \xEF\xBF\xBD here");
 }
 
 TEST(TransformCapsTest, HeaderSizeAndCountAreCapped) {
