@@ -125,6 +125,7 @@ struct Config {
   JobsConfig jobs;
   TransformsConfig transforms;
   std::string pluginsDir;  // absolute, or empty
+  std::string filesDir;  // `files_dir`: absolute; file destinations stay under it. Default: baseDir
   std::vector<ProjectConfig> projects;
 
   const ProjectConfig* findProject(const std::string& name) const;

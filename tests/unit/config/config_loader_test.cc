@@ -331,7 +331,9 @@ TEST(ConfigFile, LoadsTheRepositoryConfig) {
   EXPECT_EQ(r.config->server.listenPort, 8080);
   EXPECT_TRUE(r.config->delivery.allowPrivateNetworks);
   ASSERT_EQ(p->links.size(), 1u);
-  EXPECT_EQ(p->destinations[0].options.at("path"), "../var/deliveries.jsonl");
+  EXPECT_EQ(p->destinations[0].options.at("path"), "deliveries.jsonl");
+  EXPECT_EQ(r.config->filesDir,
+            std::filesystem::absolute(repo / "var").lexically_normal().string());
 }
 
 TEST(ConfigFile, MissingFileCannotBeRead) {
