@@ -55,6 +55,16 @@ void readTls(Reader& r, const Field& f, ServerConfig& s, const std::string& base
   r.readMap(f, keys);
 }
 
+// server.auth_failures: the failed-authentication throttle (core/http/auth_throttle.h).
+void readAuthFailures(Reader& r, const Field& f, AuthFailuresConfig& a) {
+  const std::vector<Key> keys = {
+      {"limit", [&](const Field& x) { set(a.limit, r.integer(x, 0, 1'000'000)); }},
+      {"window", [&](const Field& x) { set(a.windowMs, r.duration(x, true)); }},
+      {"max_addresses", [&](const Field& x) { set(a.maxAddresses, r.integer(x, 1, 10'000'000)); }},
+  };
+  r.readMap(f, keys);
+}
+
 void readServer(Reader& r, const Field& f, ServerConfig& s, const std::string& baseDir) {
   const std::vector<Key> keys = {
       {"listen",
@@ -80,6 +90,7 @@ void readServer(Reader& r, const Field& f, ServerConfig& s, const std::string& b
          set(s.maxHeaderBytes, v);
        }},
       {"tls", [&](const Field& x) { readTls(r, x, s, baseDir); }},
+      {"auth_failures", [&](const Field& x) { readAuthFailures(r, x, s.authFailures); }},
   };
   r.readMap(f, keys);
 }
