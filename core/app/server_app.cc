@@ -14,6 +14,7 @@
 #include "core/delivery/engine.h"
 #include "core/delivery/http_sender.h"
 #include "core/http/api.h"
+#include "core/http/auth_throttle.h"
 #include "core/http/server.h"
 #include "core/net/http_client.h"
 #include "core/plugin/destinations.h"
@@ -120,6 +121,8 @@ int runServer(const std::string& configPath) {
                        &committer,
                        routingSource,
                        &engine};
+  http::AuthThrottle authThrottle;
+  ctx.authThrottle = &authThrottle;
   http::Router router;
   http::addHealthRoutes(router, ctx);
   http::addKeyRoutes(router, ctx);

@@ -14,6 +14,13 @@
 
 namespace dispatch::config {
 
+// `server.auth_failures`: failed API-key/admin-token attempts per client address.
+struct AuthFailuresConfig {
+  int limit = 20;             // failures per window; 0 turns the throttle off. Default: 20
+  int64_t windowMs = 60'000;  // Default: 1m
+  int maxAddresses = 10'000;  // addresses tracked at once. Default: 10000
+};
+
 struct ServerConfig {
   std::string listenHost = "127.0.0.1";  // from `listen: host:port`
   int listenPort = 8080;                 // 0: any free port (logged at start)
@@ -27,6 +34,7 @@ struct ServerConfig {
   int64_t maxHeaderBytes = 64 << 10;     // request line + header fields. Default: 64KiB
   std::string tlsCert;                   // PEM certificate (chain); empty: plain HTTP
   std::string tlsKey;                    // PEM private key; set together with tlsCert
+  AuthFailuresConfig authFailures;       // `auth_failures`
 };
 
 struct DatabaseConfig {
@@ -129,6 +137,7 @@ struct Config {
   JobsConfig jobs;
   TransformsConfig transforms;
   std::string pluginsDir;  // absolute, or empty
+  std::string filesDir;  // `files_dir`: absolute; file destinations stay under it. Default: baseDir
   std::vector<ProjectConfig> projects;
 
   const ProjectConfig* findProject(const std::string& name) const;

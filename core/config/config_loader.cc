@@ -55,6 +55,16 @@ void readTls(Reader& r, const Field& f, ServerConfig& s, const std::string& base
   r.readMap(f, keys);
 }
 
+// server.auth_failures: the failed-authentication throttle (core/http/auth_throttle.h).
+void readAuthFailures(Reader& r, const Field& f, AuthFailuresConfig& a) {
+  const std::vector<Key> keys = {
+      {"limit", [&](const Field& x) { set(a.limit, r.integer(x, 0, 1'000'000)); }},
+      {"window", [&](const Field& x) { set(a.windowMs, r.duration(x, true)); }},
+      {"max_addresses", [&](const Field& x) { set(a.maxAddresses, r.integer(x, 1, 10'000'000)); }},
+  };
+  r.readMap(f, keys);
+}
+
 void readServer(Reader& r, const Field& f, ServerConfig& s, const std::string& baseDir) {
   const std::vector<Key> keys = {
       {"listen",
@@ -80,6 +90,7 @@ void readServer(Reader& r, const Field& f, ServerConfig& s, const std::string& b
          set(s.maxHeaderBytes, v);
        }},
       {"tls", [&](const Field& x) { readTls(r, x, s, baseDir); }},
+      {"auth_failures", [&](const Field& x) { readAuthFailures(r, x, s.authFailures); }},
   };
   r.readMap(f, keys);
 }
@@ -157,6 +168,17 @@ void readTransforms(Reader& r, const Field& f, TransformsConfig& t) {
   r.readMap(f, keys);
 }
 
+// files_dir: resolved against the config's folder, kept without a trailing slash. Not required
+// to exist here: only a `file` destination uses it, and that checks its own folder. (The
+// shipped config's files_dir, <repo>/var, is missing on a fresh checkout.)
+std::optional<std::string> readFilesDir(Reader& r, const Field& f, const std::string& baseDir) {
+  auto v = r.string(f);
+  if (!v || v->empty()) return std::nullopt;
+  std::string dir = internal::resolvePath(baseDir, *v);
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  return dir;
+}
+
 // The root map. `database.url` is checked after the DATABASE_URL override.
 void readRoot(Reader& r, const Field& root, Config& c, const EnvLookup& env) {
   YAML::Mark dbMark = root.node.Mark();
@@ -174,6 +196,7 @@ void readRoot(Reader& r, const Field& root, Config& c, const EnvLookup& env) {
       {"transforms", [&](const Field& x) { readTransforms(r, x, c.transforms); }},
       {"plugins_dir",
        [&](const Field& x) { c.pluginsDir = readExistingPath(r, x, c.baseDir, true); }},
+      {"files_dir", [&](const Field& x) { set(c.filesDir, readFilesDir(r, x, c.baseDir)); }},
       {"projects", [&](const Field& x) { internal::readProjects(r, x, c); }, true},
   };
   if (!r.readMap(root, keys)) return;
@@ -234,6 +257,7 @@ LoadResult loadString(const std::string& yaml, const std::string& displayPath,
   auto config = std::make_shared<Config>();
   config->path = displayPath;
   config->baseDir = baseDirOf(displayPath);
+  config->filesDir = config->baseDir;
   const size_t reserved = yaml.find_first_of(std::string{kShieldOpen, kShieldClose});
   if (reserved != std::string::npos) {
     r.error(markAt(yaml, reserved), "", "control characters are not allowed");

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "core/config/config_sections.h"
+#include "core/verify/verifier.h"
 
 namespace dispatch::config::internal {
 namespace {
@@ -27,6 +28,7 @@ struct Registry {
 struct VerifySeen {
   std::optional<Field> node, preset, secret, tolerance;
   bool presetValid = true;
+  bool secretRefused = false;  // an entry broke the preset's rules (already reported)
 };
 
 bool isPreset(const std::string& s) {
@@ -51,6 +53,34 @@ std::optional<std::string> headerName(Reader& r, const Field& f) {
   return v;
 }
 
+// `verify.secret`: a string or a list, each entry checked against the preset's rules
+// (verify::secretError) at its own line and column.
+std::vector<std::string> readSecrets(Reader& r, const Field& f, const std::string& preset,
+                                     bool* refused) {
+  std::vector<Field> items;
+  if (f.node.IsSequence()) {
+    for (size_t i = 0; i < f.node.size(); ++i) items.push_back(f.item(i, f.node[i]));
+  } else {
+    items.push_back(f);
+  }
+  std::vector<std::string> out;
+  for (const Field& item : items) {
+    if (f.node.IsSequence() && item.node.IsSequence()) {
+      r.error(item, "must be a string or a list of strings");
+      continue;
+    }
+    for (std::string& secret : r.secretList(item, SecretCheck::kAny)) {
+      if (auto problem = verify::secretError(preset, secret)) {
+        r.error(item, *problem);
+        *refused = true;
+        continue;
+      }
+      out.push_back(std::move(secret));
+    }
+  }
+  return out;
+}
+
 void readVerify(Reader& r, const Field& f, VerifyConfig& v, VerifySeen& seen) {
   seen.node = f;
   const std::vector<Key> keys = {
@@ -65,11 +95,7 @@ void readVerify(Reader& r, const Field& f, VerifyConfig& v, VerifySeen& seen) {
            r.error(x, std::string("must be one of ") + kPresetList);
          }
        }},
-      {"secret",
-       [&](const Field& x) {
-         seen.secret = x;
-         v.secrets = r.secretList(x, SecretCheck::kAny);
-       }},
+      {"secret", [&](const Field& x) { seen.secret = x; }},
       {"tolerance",
        [&](const Field& x) {
          seen.tolerance = x;
@@ -77,6 +103,10 @@ void readVerify(Reader& r, const Field& f, VerifyConfig& v, VerifySeen& seen) {
        }},
   };
   r.readMap(f, keys);
+  // Read once the preset is known, whichever key came first.
+  if (seen.secret) {
+    v.secrets = readSecrets(r, *seen.secret, seen.presetValid ? v.preset : "", &seen.secretRefused);
+  }
 }
 
 // Cross-key rules of a source: verify vs allow_unsigned, secrets per preset, tolerance.
@@ -97,7 +127,7 @@ void checkVerify(Reader& r, const Field& source, SourceConfig& s, const VerifySe
     r.error(at, "preset none requires allow_unsigned: true on the source");
   }
   const bool keyless = preset == "none" || preset == "api-key";
-  if (!keyless && s.verify.secrets.empty()) {
+  if (!keyless && s.verify.secrets.empty() && !seen.secretRefused) {
     const Field& where = seen.secret ? *seen.secret : *seen.node;
     r.error(where.node.Mark(), seen.node->childPath("secret"), "required for preset " + preset);
   }

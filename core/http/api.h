@@ -11,8 +11,8 @@
 #include "core/delivery/handoff.h"
 #include "core/http/request.h"
 #include "core/http/router.h"
-#include "core/store/db.h"
 #include "core/route/routing.h"
+#include "core/store/db.h"
 #include "core/store/group_commit.h"
 #include "core/util/json.h"
 #include "core/util/time.h"
@@ -22,6 +22,8 @@ class Engine;
 }
 
 namespace dispatch::http {
+
+class AuthThrottle;
 
 struct ApiContext {
   store::Db& db;
@@ -36,6 +38,8 @@ struct ApiContext {
   std::function<std::shared_ptr<const route::Routing>()> routing;
   // This node's engine, for work handed over at creation (delivery/handoff.h). May be null.
   delivery::Handoff* handoff = nullptr;
+  // Failed-authentication throttle (auth_throttle.h). Null: nothing is throttled.
+  AuthThrottle* authThrottle = nullptr;
 };
 
 // Who is calling: a project's API key, or the admin token.
@@ -46,7 +50,8 @@ struct Caller {
 };
 
 // Resolves credentials from `x-api-key` or `Authorization: Bearer`. kUnauthorized on
-// anything missing, malformed, unknown or revoked.
+// anything missing, malformed, unknown or revoked; kRateLimited (with Retry-After) while the
+// caller's address has failed too often (ctx.authThrottle).
 Result<Caller> authenticate(const Request& req, ApiContext& ctx);
 Result<Caller> authenticateAdmin(const Request& req, ApiContext& ctx);
 

@@ -1,7 +1,9 @@
-// Credentials: project API keys (hashed lookup) and the admin token (constant time).
+// Credentials: project API keys (hashed lookup) and the admin token (constant time), behind
+// the per-address throttle of failed attempts (auth_throttle.h).
 #include <strings.h>
 
 #include "core/http/api.h"
+#include "core/http/auth_throttle.h"
 #include "core/http/envelope.h"
 #include "core/store/key_store.h"
 #include "core/util/crypto.h"
@@ -21,14 +23,78 @@ std::optional<std::string> bearer(const Request& req) {
   return v;
 }
 
-bool isAdminToken(const std::string& presented, const config::Config& cfg) {
+bool isAdminToken(const std::string& digest, const config::Config& cfg) {
   const std::string& token = cfg.admin.token;
-  if (token.empty() || presented.empty()) return false;
+  if (token.empty()) return false;
   // Compare digests so the time taken does not depend on the token's length either.
-  return crypto::constantTimeEquals(crypto::sha256(presented), crypto::sha256(token));
+  return crypto::constantTimeEquals(digest, crypto::sha256(token));
 }
 
 const Status kUnauthorized(Code::kUnauthorized, "Invalid or missing credentials");
+
+// One request's view of the failed-attempt throttle (auth_throttle.h). Without a throttle
+// (in-process tests) or a peer address it lets everything through and counts nothing.
+class Gate {
+ public:
+  Gate(const Request& req, ApiContext& ctx, const config::Config& cfg)
+      : throttle_(ctx.authThrottle) {
+    if (throttle_ == nullptr) return;
+    const config::AuthFailuresConfig& f = cfg.server.authFailures;
+    options_.limit = f.limit;
+    options_.windowMs = f.windowMs;
+    options_.maxAddresses = static_cast<size_t>(f.maxAddresses);
+    key_ = throttleKey(req.peer);
+    retryAfter_ = throttle_->retryAfterSeconds(key_, options_);
+  }
+
+  bool closed() const { return retryAfter_ > 0; }
+  // Answered instead of checking anything while the address is throttled.
+  Status refusal() const {
+    return Status(Code::kRateLimited, "Too many failed authentication attempts")
+        .setRetryAfterSeconds(retryAfter_);
+  }
+  bool knows(const std::string& digest) const {
+    return throttle_ != nullptr && throttle_->knowsKey(digest);
+  }
+  void succeeded(const std::string& digest) const {
+    if (throttle_ != nullptr) throttle_->rememberKey(digest);
+  }
+  Status failed(const std::string& digest) const {
+    if (throttle_ != nullptr) {
+      throttle_->forgetKey(digest);
+      throttle_->recordFailure(key_, options_);
+    }
+    return kUnauthorized;
+  }
+
+ private:
+  AuthThrottle* throttle_;
+  AuthThrottle::Options options_;
+  std::string key_;
+  int64_t retryAfter_ = 0;
+};
+
+// A project API key. From a throttled address only a key that authenticated before is
+// looked up (API keys are 256 random bits: letting a known one through reveals nothing a
+// guesser could use), everything else is refused without touching the store.
+Result<Caller> checkApiKey(const std::string& key, ApiContext& ctx, const Gate& gate) {
+  const std::string digest = crypto::sha256(key);
+  if (gate.closed() && !gate.knows(digest)) return gate.refusal();
+  auto k = store::KeyStore(ctx.db).authenticate(key);
+  if (!k) return k.status().code() == Code::kUnauthorized ? gate.failed(digest) : k.status();
+  gate.succeeded(digest);
+  return Caller{false, k->projectId, k->projectName};
+}
+
+// The admin token. From a throttled address it is refused unchecked, even when right:
+// answering a right guess differently from a wrong one would let the guessing go on.
+Result<Caller> checkAdminToken(const std::string& token, const config::Config& cfg,
+                               const Gate& gate) {
+  if (gate.closed()) return gate.refusal();
+  const std::string digest = crypto::sha256(token);
+  if (!isAdminToken(digest, cfg)) return gate.failed(digest);
+  return Caller{true, "", ""};
+}
 
 }  // namespace
 
@@ -36,19 +102,19 @@ Result<Caller> authenticate(const Request& req, ApiContext& ctx) {
   std::optional<std::string> key = req.header("x-api-key");
   std::optional<std::string> token = bearer(req);
   if (!key && token && token->rfind("sk_", 0) == 0) key = token;
-  if (key) {
-    auto k = store::KeyStore(ctx.db).authenticate(*key);
-    if (!k) return k.status().code() == Code::kUnauthorized ? kUnauthorized : k.status();
-    return Caller{false, k->projectId, k->projectName};
-  }
-  if (token && isAdminToken(*token, *ctx.config())) return Caller{true, "", ""};
-  return kUnauthorized;
+  if (!key && (!token || token->empty())) return kUnauthorized;  // nothing presented
+  auto cfg = ctx.config();
+  Gate gate(req, ctx, *cfg);
+  if (key) return checkApiKey(*key, ctx, gate);
+  return checkAdminToken(*token, *cfg, gate);
 }
 
 Result<Caller> authenticateAdmin(const Request& req, ApiContext& ctx) {
   std::optional<std::string> token = bearer(req);
-  if (token && isAdminToken(*token, *ctx.config())) return Caller{true, "", ""};
-  return kUnauthorized;
+  // An API key is not a guess at the admin token (which may not start with sk_): plain 401.
+  if (!token || token->empty() || token->rfind("sk_", 0) == 0) return kUnauthorized;
+  auto cfg = ctx.config();
+  return checkAdminToken(*token, *cfg, Gate(req, ctx, *cfg));
 }
 
 Result<int> intQueryParam(const Request& req, const char* name, int dflt, int lo, int hi) {

@@ -20,6 +20,9 @@ struct Request {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   std::vector<std::string> params;  // path parameters matched by the router, in order
+  // The connection's peer IP address as text (`203.0.113.7`, `2001:db8::1`); empty when not
+  // served over a socket. Forwarding headers (X-Forwarded-For) are not consulted.
+  std::string peer;
 
   // Case-insensitive header lookup (first match).
   std::optional<std::string> header(std::string_view name) const;

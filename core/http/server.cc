@@ -7,6 +7,7 @@
 
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -54,6 +55,19 @@ constexpr size_t kMaxRefusing = 256;
 // the loop that every other request waits behind.
 constexpr size_t kMaxExpiriesPerSweep = 128;
 constexpr int64_t kSweepSoonMs = 10;
+
+// The numeric address of an accepted peer; empty for a family without one.
+std::string peerText(const sockaddr_storage& addr) {
+  char buf[INET6_ADDRSTRLEN] = {};
+  const void* bytes = nullptr;
+  if (addr.ss_family == AF_INET) {
+    bytes = &reinterpret_cast<const sockaddr_in*>(&addr)->sin_addr;
+  } else if (addr.ss_family == AF_INET6) {
+    bytes = &reinterpret_cast<const sockaddr_in6*>(&addr)->sin6_addr;
+  }
+  if (bytes == nullptr || inet_ntop(addr.ss_family, bytes, buf, sizeof buf) == nullptr) return "";
+  return buf;
+}
 
 int64_t steadyMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -151,6 +165,7 @@ struct Conn {
 
   uint64_t id = 0;
   int fd = -1;
+  std::string peer;  // the client's IP address as text, for Request::peer
   std::unique_ptr<TlsSession> tls;
   RequestParser parser;
   std::string in;  // received; the parser has consumed it up to inOff
@@ -318,7 +333,10 @@ void Server::Impl::armListener(bool on) {
 void Server::Impl::acceptAll() {
   auto tlsCtx = tlsContext();
   while (true) {
-    int fd = ::accept4(listenFd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    sockaddr_storage peerAddr{};
+    socklen_t peerLen = sizeof peerAddr;
+    int fd = ::accept4(listenFd, reinterpret_cast<sockaddr*>(&peerAddr), &peerLen,
+                       SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) return;
@@ -343,6 +361,7 @@ void Server::Impl::acceptAll() {
     Conn& c = *conn;
     c.id = nextId++;
     c.fd = fd;
+    c.peer = peerText(peerAddr);
     c.parser = RequestParser(limits());
     if (tlsCtx) c.tls = std::make_unique<TlsSession>(tlsCtx, fd);
     c.deadline = now + opts.headerTimeoutMs;
@@ -470,6 +489,7 @@ void Server::Impl::dispatch(Conn& c, ParsedRequest&& preq) {
   updateInterest(c);
   auto req = toRequest(std::move(preq));
   if (!req) return respond(c, errorResponse(req.status()));
+  req->peer = c.peer;
   pool->submit(
       [this, id = c.id, serial = c.serial, box = mailbox, r = std::move(req).value()]() mutable {
         auto reply = [id, serial, box](Response resp) { box->post(id, serial, std::move(resp)); };

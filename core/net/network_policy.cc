@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <initializer_list>
 #include <memory>
@@ -133,6 +134,35 @@ bool isBlockedV6(const std::array<uint8_t, 16>& b) {
   return false;
 }
 
+// True when the last label is a number in any base inet_aton reads (`1`, `0177`, `0x7f`), as
+// the WHATWG URL parser asks: such a host is an IPv4 address or nothing, never a DNS name.
+bool endsInNumber(std::string_view name) {
+  std::string_view last = name.substr(name.rfind('.') + 1);  // npos + 1 == 0: the whole name
+  if (last.size() >= 2 && last[0] == '0' && (last[1] == 'x' || last[1] == 'X')) {
+    return std::all_of(last.begin() + 2, last.end(),
+                       [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; });
+  }
+  return !last.empty() &&
+         std::all_of(last.begin(), last.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// A registered name (not bracketed): no empty label (one trailing dot, the DNS root, is
+// fine), and a name that ends in a number must be an IPv4 address in some spelling, so that
+// `127.1.` or `0x7f.0.0.1.` cannot pass as names and reach a resolver that reads them as
+// addresses.
+Status checkHostName(std::string_view host) {
+  std::string_view name = host;
+  if (!name.empty() && name.back() == '.') name.remove_suffix(1);
+  if (name.empty() || name.front() == '.' || name.back() == '.' ||
+      name.find("..") != std::string_view::npos) {
+    return invalid("URL host has an empty label");
+  }
+  if (endsInNumber(name) && !parseIpLiteral(host)) {
+    return invalid("URL host is not a valid IPv4 address");
+  }
+  return Status::ok();
+}
+
 Result<ParsedUrl> parseUrlImpl(std::string_view url) {
   for (char c : url) {
     auto u = static_cast<unsigned char>(c);
@@ -186,6 +216,8 @@ Result<ParsedUrl> parseUrlImpl(std::string_view url) {
     }
   } else if (!std::all_of(out.host.begin(), out.host.end(), isHostNameChar)) {
     return invalid("URL host contains invalid characters");
+  } else if (Status st = checkHostName(out.host); !st) {
+    return st;
   }
 
   out.port = out.scheme == "https" ? 443 : 80;
@@ -239,6 +271,11 @@ std::optional<IpAddr> parseIpLiteral(std::string_view host) {
   }
   std::string text(host);
   IpAddr addr;
+  // `127.0.0.1.` is 127.0.0.1 written as an absolute name (one trailing dot, the DNS root), as
+  // browsers and resolvers read it.
+  if (text.find(':') == std::string::npos && text.size() > 1 && text.back() == '.') {
+    text.pop_back();
+  }
   if (text.find(':') != std::string::npos) {
     in6_addr a6;
     if (inet_pton(AF_INET6, text.c_str(), &a6) != 1) return std::nullopt;

@@ -32,13 +32,15 @@ struct ParsedUrl {
 };
 
 // Parses an absolute http(s) URL. Rejects userinfo, fragments-only, empty hosts, bad ports,
-// whitespace and control characters, and host names that are not plain ASCII (punycode is
-// fine). A fragment is dropped; non-ASCII bytes in the target are percent-encoded.
-// kInvalid with a short reason.
+// whitespace and control characters, host names that are not plain ASCII (punycode is
+// fine), empty labels (`a..b`, `.a`; one trailing dot is fine), and hosts whose last label
+// is a number but that are no IPv4 address (`1.2.3.4.5`, `127.0.0.256`). A fragment is
+// dropped; non-ASCII bytes in the target are percent-encoded. kInvalid with a short reason.
 Result<ParsedUrl> parseUrl(std::string_view url);
 
 // Parses a host that is an IP literal, with every spelling inet_aton accepts for IPv4
-// (`2130706433`, `0x7f.1`, `0177.0.0.1`) and bracketless IPv6. nullopt for names.
+// (`2130706433`, `0x7f.1`, `0177.0.0.1`), each also with one trailing dot (`127.1.`), and
+// IPv6 with or without brackets. nullopt for names.
 std::optional<IpAddr> parseIpLiteral(std::string_view host);
 
 // True when the address is not public unicast: loopback, private (RFC 1918), CGNAT,

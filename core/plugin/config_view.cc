@@ -7,8 +7,10 @@
 namespace dispatch::plugin {
 
 DestinationConfigView::DestinationConfigView(const config::DestinationConfig& destination,
-                                             std::string baseDir)
-    : destination_(destination), baseDir_(std::move(baseDir)) {}
+                                             std::string baseDir, std::string filesDir)
+    : destination_(destination),
+      baseDir_(std::move(baseDir)),
+      filesDir_(filesDir.empty() ? baseDir_ : std::move(filesDir)) {}
 
 std::optional<std::string> DestinationConfigView::get(const std::string& key) const {
   if (key == "name") return destination_.name;
@@ -35,5 +37,7 @@ std::vector<std::string> DestinationConfigView::keys() const {
 std::string DestinationConfigView::location() const { return destination_.location; }
 
 std::string DestinationConfigView::baseDir() const { return baseDir_; }
+
+std::string DestinationConfigView::filesDir() const { return filesDir_; }
 
 }  // namespace dispatch::plugin

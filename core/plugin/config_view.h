@@ -15,16 +15,20 @@ namespace dispatch::plugin {
 // References `destination`, which must outlive the view. Thread-safe (read-only).
 class DestinationConfigView final : public ConfigView {
  public:
-  DestinationConfigView(const config::DestinationConfig& destination, std::string baseDir);
+  // `filesDir` empty: the same as baseDir.
+  DestinationConfigView(const config::DestinationConfig& destination, std::string baseDir,
+                        std::string filesDir = "");
 
   std::optional<std::string> get(const std::string& key) const override;
   std::vector<std::string> keys() const override;  // sorted
   std::string location() const override;
   std::string baseDir() const override;
+  std::string filesDir() const override;
 
  private:
   const config::DestinationConfig& destination_;
   std::string baseDir_;
+  std::string filesDir_;
 };
 
 }  // namespace dispatch::plugin

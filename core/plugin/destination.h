@@ -26,8 +26,11 @@ class ConfigView {
   virtual std::vector<std::string> keys() const = 0;
   // "file:line:col" of the entry, for error messages.
   virtual std::string location() const = 0;
-  // The config file's directory (relative paths such as `path:` are resolved against it).
+  // The config file's directory.
   virtual std::string baseDir() const = 0;
+  // The root `files_dir` (absolute; default: baseDir()): a plugin that writes local files
+  // keeps them under it. Appended with a default body, so plugins built before it still load.
+  virtual std::string filesDir() const { return baseDir(); }
 };
 
 // One attempt to perform.

@@ -45,7 +45,7 @@ Result<std::unique_ptr<Destination>> createDestination(const Registry& registry,
                                       destination.type + "' (known: " + joined(registry.names()) +
                                       ")");
   }
-  DestinationConfigView view(destination, config.baseDir);
+  DestinationConfigView view(destination, config.baseDir, config.filesDir);
   std::string error;
   std::unique_ptr<Destination> created = factory->create(view, services, &error);
   if (created == nullptr) {

@@ -2,6 +2,7 @@
 // The HTTP layer maps codes to statuses in one table (core/http/envelope.cc).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
@@ -17,6 +18,7 @@ enum class Code {
   kConflict,      // state does not allow the change (400/409 by endpoint)
   kTooLarge,      // body or field over its limit (413)
   kBlocked,       // refused by the network policy
+  kRateLimited,   // too many attempts; retry after retryAfterSeconds() (429)
   kUnavailable,   // the store (or a dependency) cannot be reached (503)
   kInternal,      // a bug or an unexpected failure (500, no details to clients)
 };
@@ -31,17 +33,24 @@ class Status {
   explicit operator bool() const { return isOk(); }
   Code code() const { return code_; }
   const std::string& message() const { return message_; }
+  // For kRateLimited: whole seconds the caller should wait (HTTP Retry-After); 0 otherwise.
+  int64_t retryAfterSeconds() const { return retryAfterSeconds_; }
+  Status& setRetryAfterSeconds(int64_t seconds) {
+    retryAfterSeconds_ = seconds;
+    return *this;
+  }
 
  private:
   Code code_ = Code::kOk;
   std::string message_;
+  int64_t retryAfterSeconds_ = 0;
 };
 
 // Result<T>: a value or a non-ok Status.
 template <class T>
 class Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}         // NOLINT: implicit by design
   Result(Status status) : v_(std::move(status)) {}  // NOLINT
   Result(Code code, std::string message) : v_(Status(code, std::move(message))) {}
 

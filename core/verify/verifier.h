@@ -4,6 +4,7 @@
 // else, and no verifier logs — neither secrets nor expected digests leave this module.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -51,5 +52,15 @@ std::unique_ptr<Verifier> makeVerifier(std::string_view preset, std::vector<std:
 
 // True for the presets makeVerifier() builds.
 bool isSignaturePreset(std::string_view preset);
+
+// The shortest key the HMAC presets accept (hmac, github, stripe, shopify, slack: the
+// secret's bytes; standard-webhooks: its decoded bytes). 128 bits, the floor of current
+// guidance (NIST SP 800-107 r1) and our own `whsec_` signing secrets; every sender's
+// generated secret is longer (Stripe, Slack, Shopify: 32+ characters).
+inline constexpr size_t kMinSecretBytes = 16;
+
+// Why `secret` cannot key `preset` (a config error, the secret never quoted), or nullopt when
+// it can. Presets without secrets (api-key, none, unknown) accept anything here.
+std::optional<std::string> secretError(std::string_view preset, std::string_view secret);
 
 }  // namespace dispatch::verify

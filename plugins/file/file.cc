@@ -1,8 +1,8 @@
 // The file destination: whole-line O_APPEND writes, one mutex per file path in the process, so
 // lines from many workers (and from several destinations sharing a file) never interleave.
+// Each write opens the file anew below files_dir without following symbolic links.
 #include "plugins/file/file.h"
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -10,11 +10,11 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <system_error>
 
 #include "core/plugin/support.h"
 #include "plugins/file/file_conf.h"
 #include "plugins/file/file_line.h"
+#include "plugins/file/file_open.h"
 
 namespace dispatch::plugins {
 namespace {
@@ -30,10 +30,11 @@ std::shared_ptr<std::mutex> mutexFor(const std::string& path) {
   return m;
 }
 
-// Appends `line` with one open/write/close; returns 0 or the errno of the failure.
-int appendLine(const std::string& path, const std::string& line) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) return errno;
+// Appends `line` with one open/write/close; returns 0 or the errno of the failure. The open
+// follows no symbolic link below files_dir (file_open.h).
+int appendLine(const FileConf& conf, const std::string& line) {
+  int fd = openBeneath(conf.root, conf.relative);
+  if (fd < 0) return -fd;
   int err = 0;
   for (size_t done = 0; done < line.size();) {
     ssize_t n = ::write(fd, line.data() + done, line.size() - done);
@@ -58,14 +59,14 @@ class FileDestination final : public plugin::Destination {
     int err;
     {
       std::lock_guard lock(*mutex_);
-      err = appendLine(conf_.path, line);
+      err = appendLine(conf_, line);
     }
     plugin::DeliveryResult result = plugin::DeliveryResult::ok();
     if (err != 0) {
       // Retryable, like a network failure: a full disk or a missing directory may be fixed.
       result.kind = plugin::DeliveryResult::Kind::kNetwork;
       result.status = 0;
-      result.error = "file write failed: " + std::generic_category().message(err);
+      result.error = "file write failed: " + openErrorText(err);
     }
     result.durationMs = std::chrono::duration_cast<std::chrono::milliseconds>(
                             std::chrono::steady_clock::now() - start)

@@ -5,7 +5,8 @@
 
 namespace dispatch::plugins {
 
-// Appends one JSON line per delivery (file_line.h) to `path`. A process-lifetime singleton.
+// Appends one JSON line per delivery (file_line.h) to `path`, a file under `files_dir` reached
+// without symbolic links (file_open.h). A process-lifetime singleton.
 const plugin::DestinationFactory& fileFactory();
 
 }  // namespace dispatch::plugins

@@ -259,7 +259,7 @@ TEST_F(IngestStore, UnreachableStoreIs503AndNothingIsAccepted) {
 TEST(IngestCrash, SigkillDuringBurstLosesNoAcceptedEvent) {
   TestDatabase db;
   Receiver recv;
-  const std::string secret = "crash-secret";
+  const std::string secret = "crash-secret-16bytes";
   DispatchOptions o;
   o.deliveryYaml = deliveryYaml("lease: 1s");
   o.projectsYaml = "projects:\n"

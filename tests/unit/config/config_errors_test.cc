@@ -168,7 +168,8 @@ TEST(ConfigErrors, SecretsNeverAppearInErrors) {
   const auto errors = errorsOf(yaml, {{"DEST_SECRET", "whsec_TOPSECRETTOPSECRET"},
                                       {"SRC_SECRET", "TOPSECRET2"},
                                       {"SIGNING", "TOPSECRET3"}});
-  EXPECT_EQ(errors.size(), 5u) << joinErrors(errors);
+  // Five bad values, and SRC_SECRET is too short for an HMAC key.
+  EXPECT_EQ(errors.size(), 6u) << joinErrors(errors);
   EXPECT_THAT(errors, Not(Contains(HasSubstr("TOPSECRET"))));
 }
 
@@ -179,7 +180,7 @@ TEST(ConfigErrors, SourceVerifyRules) {
       - slug: b
         verify: { preset: github, secret: "${GH:-}" }
       - slug: c
-        verify: { preset: hmac, secret: s, tolerance: 10s }
+        verify: { preset: hmac, secret: sixteen-bytes-ok, tolerance: 10s }
       - slug: d
       - slug: e
         verify: { preset: gitlab, secret: s }
@@ -196,7 +197,7 @@ TEST(ConfigErrors, SourceVerifyRules) {
                           "preset none requires allow_unsigned: true on the source",
                           "config/dispatch.yaml:9:43: projects[0].sources[1].verify.secret: "
                           "required for preset github",
-                          "config/dispatch.yaml:11:55: projects[0].sources[2].verify.tolerance: "
+                          "config/dispatch.yaml:11:70: projects[0].sources[2].verify.tolerance: "
                           "only valid for presets stripe, slack, standard-webhooks",
                           "config/dispatch.yaml:12:9: projects[0].sources[3].verify: required (or "
                           "allow_unsigned: true for an unsigned test source)",
@@ -332,7 +333,8 @@ TEST(ConfigErrors, BadEventGlobsAreReportedWithTheirPosition) {
   const std::string yaml = std::string(R"(database: { url: "postgresql://db" }
 projects:
   - name: p
-    signing_secret: )") + testing::kSecret + R"(
+    signing_secret: )") + testing::kSecret +
+                           R"(
     destinations:
       - name: a
         type: webhook

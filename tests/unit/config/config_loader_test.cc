@@ -52,7 +52,7 @@ projects:
       - slug: github
         verify: { preset: github, secret: "${GITHUB_SECRET}" }
       - slug: billing
-        verify: { preset: stripe, secret: [whsec_a, ""], tolerance: 60s }
+        verify: { preset: stripe, secret: [whsec_stripe-secret-a, ""], tolerance: 60s }
         event_type: { path: data.object.type }
         idempotency_header: Idempotency-Key
       - slug: local-test
@@ -99,8 +99,9 @@ class ConfigFullTest : public ::testing::Test {
 };
 
 TEST_F(ConfigFullTest, ReadsEveryKey) {
-  LoadResult r =
-      load({{"ADMIN_TOKEN", "adm"}, {"SIGNING_SECRET", kSecret}, {"GITHUB_SECRET", "gh"}});
+  LoadResult r = load({{"ADMIN_TOKEN", "adm"},
+                       {"SIGNING_SECRET", kSecret},
+                       {"GITHUB_SECRET", "github-secret-16b"}});
   ASSERT_TRUE(r.config) << joinErrors(r.errors);
   const Config& c = *r.config;
   EXPECT_EQ(c.baseDir, dir_.path());
@@ -146,18 +147,19 @@ TEST_F(ConfigFullTest, ReadsEveryKey) {
 }
 
 TEST_F(ConfigFullTest, ReadsSources) {
-  LoadResult r = load({{"ADMIN_TOKEN", ""}, {"SIGNING_SECRET", kSecret}, {"GITHUB_SECRET", "gh"}});
+  LoadResult r = load(
+      {{"ADMIN_TOKEN", ""}, {"SIGNING_SECRET", kSecret}, {"GITHUB_SECRET", "github-secret-16b"}});
   ASSERT_TRUE(r.config) << joinErrors(r.errors);
   const auto& sources = r.config->projects[0].sources;
   ASSERT_EQ(sources.size(), 3u);
   EXPECT_EQ(sources[0].slug, "github");
   EXPECT_EQ(sources[0].verify.preset, "github");
-  EXPECT_EQ(sources[0].verify.secrets, std::vector<std::string>{"gh"});
+  EXPECT_EQ(sources[0].verify.secrets, std::vector<std::string>{"github-secret-16b"});
   EXPECT_EQ(sources[0].verify.toleranceMs, 300000);
   EXPECT_EQ(sources[0].eventType.header, "X-GitHub-Event");  // preset defaults
   EXPECT_EQ(sources[0].idempotencyHeader, "X-GitHub-Delivery");
   EXPECT_EQ(sources[1].verify.preset, "stripe");
-  EXPECT_EQ(sources[1].verify.secrets, std::vector<std::string>{"whsec_a"});
+  EXPECT_EQ(sources[1].verify.secrets, std::vector<std::string>{"whsec_stripe-secret-a"});
   EXPECT_EQ(sources[1].verify.toleranceMs, 60000);
   EXPECT_EQ(sources[1].eventType.path, "data.object.type");
   EXPECT_EQ(sources[1].eventType.header, "");
@@ -168,7 +170,8 @@ TEST_F(ConfigFullTest, ReadsSources) {
 }
 
 TEST_F(ConfigFullTest, ReadsDestinationsAndLinks) {
-  LoadResult r = load({{"ADMIN_TOKEN", ""}, {"SIGNING_SECRET", kSecret}, {"GITHUB_SECRET", "gh"}});
+  LoadResult r = load(
+      {{"ADMIN_TOKEN", ""}, {"SIGNING_SECRET", kSecret}, {"GITHUB_SECRET", "github-secret-16b"}});
   ASSERT_TRUE(r.config) << joinErrors(r.errors);
   const ProjectConfig& p = r.config->projects[0];
   ASSERT_EQ(p.destinations.size(), 2u);
@@ -211,7 +214,7 @@ TEST_F(ConfigFullTest, ReadsDestinationsAndLinks) {
 }
 
 TEST_F(ConfigFullTest, MissingEnvironmentVariableIsReportedAtItsScalar) {
-  LoadResult r = load({{"SIGNING_SECRET", kSecret}, {"GITHUB_SECRET", "gh"}});
+  LoadResult r = load({{"SIGNING_SECRET", kSecret}, {"GITHUB_SECRET", "github-secret-16b"}});
   EXPECT_FALSE(r.config);
   EXPECT_EQ(r.errors,
             std::vector<std::string>{
@@ -336,7 +339,9 @@ TEST(ConfigFile, LoadsTheRepositoryConfig) {
   EXPECT_EQ(r.config->server.listenPort, 8080);
   EXPECT_TRUE(r.config->delivery.allowPrivateNetworks);
   ASSERT_EQ(p->links.size(), 1u);
-  EXPECT_EQ(p->destinations[0].options.at("path"), "../var/deliveries.jsonl");
+  EXPECT_EQ(p->destinations[0].options.at("path"), "deliveries.jsonl");
+  EXPECT_EQ(r.config->filesDir,
+            std::filesystem::absolute(repo / "var").lexically_normal().string());
 }
 
 TEST(ConfigFile, MissingFileCannotBeRead) {
@@ -447,12 +452,12 @@ TEST(ConfigFile, ContractExampleLoads) {
   LoadResult r = loadString(kContractExample, dir.path() + "/dispatch.yaml",
                             fakeEnv({{"DATABASE_URL", "postgresql://db"},
                                      {"PRODUCTION_SIGNING_SECRET", kSecret},
-                                     {"GITHUB_WEBHOOK_SECRET", "gh"},
-                                     {"BILLING_SECRET", "b1"}}));
+                                     {"GITHUB_WEBHOOK_SECRET", "github-secret-16b"},
+                                     {"BILLING_SECRET", "billing-secret-16b"}}));
   ASSERT_TRUE(r.config) << joinErrors(r.errors);
   const ProjectConfig& p = r.config->projects[0];
-  EXPECT_EQ(p.sources[0].verify.secrets, std::vector<std::string>{"gh"});
-  EXPECT_EQ(p.sources[2].verify.secrets, std::vector<std::string>{"b1"});
+  EXPECT_EQ(p.sources[0].verify.secrets, std::vector<std::string>{"github-secret-16b"});
+  EXPECT_EQ(p.sources[2].verify.secrets, std::vector<std::string>{"billing-secret-16b"});
   EXPECT_EQ(p.destinations[1].options.at("template"), "{{source}} sent {{type}}: {{body.action}}");
   EXPECT_TRUE(p.destinations[0].secrets.empty());
   EXPECT_EQ(r.config->jobs.retry.scheduleMs, (std::vector<int64_t>{30'000, 60'000}));
