@@ -1,15 +1,17 @@
 // A node that dies: the work it held is fired again by another node within seconds (short
-// leases kept alive by a heartbeat).
+// leases kept alive by a heartbeat), and a node that starts is ready as soon as it serves.
 #include <gtest/gtest.h>
 #include <signal.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <pqxx/pqxx>
 #include <string>
 #include <thread>
 #include <vector>
@@ -180,6 +182,122 @@ TEST_F(NodeFailoverTest, KilledNodeHolding300JobsIsFiredAgainByTheOtherWithin5s)
   EXPECT_EQ(count(db, "status = 'SUCCESS' AND attempts = 1"), std::to_string(kJobs));
   EXPECT_EQ(db.scalar("SELECT count(*) FROM attempts"), std::to_string(kJobs));
   EXPECT_EQ(b.log().find("lease lost"), std::string::npos) << b.log();
+}
+
+TEST_F(NodeFailoverTest, ReadyzAnswers200AsSoonAsTheNodeServesEvenUnderLoad) {
+  // A store with work due and clients hammering the API while the node starts: /readyz must
+  // not wait for the shared pool, which is at its busiest right then.
+  constexpr int kBacklog = 5000;
+  Receiver recv;
+  DispatchOptions o;
+  o.deliveryYaml = "{ allow_http: true, allow_private_networks: true, timeout: 2s, workers: 64 }";
+  auto first = std::make_unique<DispatchProcess>(db, o);
+  ASSERT_TRUE(first->start()) << first->log();
+  std::string key = first->createKey("alpha");
+  first->kill(SIGKILL);
+  ASSERT_EQ(first->wait(5000), 128 + SIGKILL);
+  // Overdue work for the next start, written straight to the store.
+  db.exec(
+      "INSERT INTO jobs (id, project_id, title, payload, webhook_url, fire_at, created_at) "
+      "SELECT gen_random_uuid(), p.id, 'backlog', '{}', '" +
+      recv.url() + "', now() - interval '1 second', now() FROM projects p, generate_series(1, " +
+      std::to_string(kBacklog) + ") WHERE p.name = 'alpha'");
+  db.exec(
+      "INSERT INTO deliveries (id, project_id, kind, job_id, url, message_id, status, due_at, "
+      "created_at, updated_at) SELECT j.id, j.project_id, 1, j.id, j.webhook_url, j.id::text, "
+      "'SCHEDULED', now() - interval '1 second', now(), now() FROM jobs j");
+  ASSERT_EQ(count(db, "status = 'SCHEDULED'"), std::to_string(kBacklog));
+
+  DispatchProcess d(db, o);
+  std::atomic<bool> stop{false};
+  std::atomic<int> port{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 16; ++t) {
+    clients.emplace_back([&] {
+      while (!stop) {
+        if (port == 0) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(5));
+          continue;
+        }
+        try {
+          httpCall(port, "POST", "/api/v1/jobs", jobRequest(recv.url(), isoIn(60'000)),
+                   withKey(key));
+        } catch (...) {
+        }
+      }
+    });
+  }
+  ASSERT_TRUE(d.start()) << d.log();
+  auto serving = std::chrono::steady_clock::now();  // the port accepts: it is in the log
+  port = d.port();
+  int64_t readyAfter = -1;
+  int notReady = 0;
+  while (std::chrono::steady_clock::now() - serving < std::chrono::seconds(10)) {
+    auto r = d.call("GET", "/readyz");
+    if (r.status == 200) {
+      readyAfter = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::steady_clock::now() - serving)
+                       .count();
+      break;
+    }
+    ++notReady;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  // Still ready a while later, under the same load.
+  int later503 = 0;
+  for (int i = 0; i < 20; ++i) {
+    later503 += d.call("GET", "/readyz").status != 200;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  stop = true;
+  for (auto& c : clients) c.join();
+  std::printf(
+      "[ info ] /readyz answered 200 %lld ms after the port accepted (%d answers before "
+      "that); later 503s: %d\n",
+      static_cast<long long>(readyAfter), notReady, later503);
+  EXPECT_GE(readyAfter, 0) << "never ready\n" << d.log();
+  EXPECT_LT(readyAfter, 1000);
+  EXPECT_EQ(later503, 0);
+}
+
+TEST_F(NodeFailoverTest, ReadyzDoesNotQueueBehindABusyPool) {
+  // Every connection of the shared pool is busy with a statement that waits (here on a lock,
+  // as it would on a slow store or a burst of work at start): the store itself still answers,
+  // and so must /readyz, at once. It used to wait 2 s for a pool slot and answer 503.
+  DispatchProcess d(db);
+  ASSERT_TRUE(d.start()) << d.log();
+  std::string key = d.createKey("alpha");
+  pqxx::connection locker(db.url());
+  pqxx::work lock(locker);
+  lock.exec("LOCK TABLE api_keys IN ACCESS EXCLUSIVE MODE");
+  std::vector<std::thread> clients;
+  for (int i = 0; i < 12; ++i) {  // more than the pool's 8 connections
+    clients.emplace_back([&] {
+      try {
+        httpCall(d.port(), "GET", "/api/v1/jobs", "", withKey(key));
+      } catch (...) {
+      }
+    });
+  }
+  ASSERT_TRUE(eventually(
+      [&] {
+        return db.scalar(
+                   "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                   "AND wait_event_type = 'Lock'") == "8";
+      },
+      10'000))
+      << "the pool is not taken up by waiting statements";
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = d.call("GET", "/readyz");
+  auto took =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
+  lock.abort();
+  for (auto& c : clients) c.join();
+  std::printf("[ info ] /readyz with every pool connection busy: %d in %lld ms\n", r.status,
+              static_cast<long long>(took));
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_LT(took, 1000);
 }
 
 }  // namespace
