@@ -134,7 +134,8 @@ const char* kCompleteSql =
     "lease_until = NULL, last_error = $5, last_code = $6::integer, fired_at = ms_to_ts($7), "
     "updated_at = now() WHERE id = $1 AND lease_seq = $2 AND lease_until IS NOT NULL RETURNING id) "
     "INSERT INTO attempts (id, delivery_id, attempt, status, response_code, response_body, "
-    "fired_at, duration_ms, error) SELECT $8, u.id, $9, $10, $6::integer, $11, ms_to_ts($7), $12, $13 "
+    "fired_at, duration_ms, error) SELECT $8, u.id, $9, $10, $6::integer, $11, ms_to_ts($7), $12, "
+    "$13 "
     "FROM u RETURNING delivery_id";
 
 const char* kDeferSql =
@@ -196,8 +197,22 @@ const char* kCompleteBatchSql =
 Status DeliveryStore::completeBatch(const std::vector<delivery::Completion>& cs,
                                     std::vector<bool>* ours) {
   ours->assign(cs.size(), false);
-  enum { kId, kSeq, kStatus, kNext, kErr, kCode, kFired, kAid, kAttempt, kAst, kBody, kDur,
-         kAerr, kCols };
+  enum {
+    kId,
+    kSeq,
+    kStatus,
+    kNext,
+    kErr,
+    kCode,
+    kFired,
+    kAid,
+    kAttempt,
+    kAst,
+    kBody,
+    kDur,
+    kAerr,
+    kCols
+  };
   ArrayLiteral cols[kCols];
   bool anyAttempt = false;
   for (const auto& c : cs) {
@@ -234,8 +249,8 @@ Status DeliveryStore::completeBatch(const std::vector<delivery::Completion>& cs,
       conn.prepared("delivery_complete_batch", kCompleteBatchSql);
       std::string v[kCols];
       for (int i = 0; i < kCols; ++i) v[i] = cols[i].take();
-      auto r = tx.exec_prepared("delivery_complete_batch", v[0], v[1], v[2], v[3], v[4], v[5],
-                                v[6], v[7], v[8], v[9], v[10], v[11], v[12]);
+      auto r = tx.exec_prepared("delivery_complete_batch", v[0], v[1], v[2], v[3], v[4], v[5], v[6],
+                                v[7], v[8], v[9], v[10], v[11], v[12]);
       for (const auto& row : r) written.insert(row[0].c_str());
     }
     for (size_t i = 0; i < cs.size(); ++i) {
