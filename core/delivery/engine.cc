@@ -210,8 +210,8 @@ void Engine::renewLoop() {
   while (true) {
     {
       std::unique_lock<std::mutex> lock(mu_);
-      renewCv_.wait_until(lock, next, [&] { return stopping_.load(); });
-      if (stopping_) return;
+      renewCv_.wait_until(lock, next, [&] { return renewStop_; });
+      if (renewStop_) return;
     }
     auto started = std::chrono::steady_clock::now();
     TimeMs now = clock_.nowMs();
@@ -469,11 +469,9 @@ void Engine::stop(int64_t graceMs) {
     stopping_ = true;
     schedCv_.notify_all();
     workCv_.notify_all();
-    renewCv_.notify_all();
   }
   if (scheduler_.joinable()) scheduler_.join();
   if (listener_.joinable()) listener_.join();
-  if (renewer_.joinable()) renewer_.join();
   // Only now that the scheduler has stopped can nothing more be claimed: a claim that was
   // in progress when we began stopping is handed back too. Workers take nothing once
   // stopping_ is set.
@@ -496,6 +494,14 @@ void Engine::stop(int64_t graceMs) {
   }
   for (auto& t : completers_) t.join();
   completers_.clear();
+  // The heartbeat ran until now: a lease is short beside the grace period, and an attempt
+  // finishing its work must not be taken over by another node meanwhile.
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    renewStop_ = true;
+    renewCv_.notify_all();
+  }
+  if (renewer_.joinable()) renewer_.join();
   bool attemptsRunning;
   {
     std::lock_guard<std::mutex> g(mu_);

@@ -65,7 +65,8 @@ class Engine : public Handoff {
 
   void start();
   // Stops claiming, hands back claimed work not yet started, waits up to `graceMs` for
-  // in-flight attempts, then releases the leases of those still running. Idempotent.
+  // in-flight attempts (still renewing their leases), then releases the leases of those still
+  // running. Idempotent.
   void stop(int64_t graceMs);
   // Something becomes due at `due` (created on this node, or heard of via NOTIFY).
   void notifyDue(TimeMs due);
@@ -147,6 +148,7 @@ class Engine : public Handoff {
   std::vector<std::thread> completers_;
   std::atomic<bool> backlog_{false};  // the last claim filled its batch: more may be due
   std::atomic<bool> stopping_{false};
+  bool renewStop_ = false;  // with mu_: stop() ends the heartbeat last, after the grace period
   std::atomic<bool> started_{false};
 
   std::thread scheduler_;

@@ -440,6 +440,32 @@ TEST_F(ShutdownTest, SigtermPastGraceReleasesTheAttemptForTheNextNode) {
   EXPECT_EQ(recv.requests()[1].header("webhook-id"), id);
 }
 
+TEST_F(ShutdownTest, SigtermKeepsTheLeaseOfAnAttemptFinishingWithinGrace) {
+  // The attempt outlasts the lease (3 s by default) while the node shuts down within its
+  // grace period: its lease is still renewed, so the other node does not fire it again.
+  Receiver recv([](int n, const ReceivedRequest&) {
+    return ScriptedResponse{200, "ok", {}, n == 0 ? 4500 : 0};
+  });
+  DispatchOptions o;
+  o.shutdownGrace = "10s";
+  o.jobsTimeout = "10s";
+  DispatchProcess a(db, o), b(db, o);
+  ASSERT_TRUE(a.start()) << a.log();
+  std::string key = a.createKey("alpha");
+  std::string why;
+  std::string id = createJob(a, key, recv.url(), isoIn(300), &why);
+  ASSERT_FALSE(id.empty()) << why;
+  ASSERT_TRUE(recv.waitFor(1, 5000));
+  ASSERT_TRUE(b.start()) << b.log();
+  a.kill(SIGTERM);
+  EXPECT_EQ(a.wait(15'000), 0) << a.log();
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // any late re-fire
+  EXPECT_EQ(recv.count(), 1u) << "fired again while the first attempt was finishing\n" << b.log();
+  EXPECT_EQ(storeStatus(db, id), "SUCCESS");
+  EXPECT_EQ(storeCount(db, "SELECT attempts FROM deliveries WHERE id = '" + id + "'"), "1");
+  EXPECT_EQ(a.log().find("lease lost"), std::string::npos) << a.log();
+}
+
 // ============================================================================ Https
 using HttpsTest = EngineFixture;
 
