@@ -90,9 +90,8 @@ int runServer(const std::string& configPath) {
   auto configSource = [&holder] { return holder.get()->configPtr(); };
   delivery::EngineOptions eopts;
   eopts.workers = cfg->delivery.workers;
-  eopts.leaseMs = cfg->delivery.leaseMs > 0
-                      ? cfg->delivery.leaseMs
-                      : std::max(cfg->delivery.timeoutMs, cfg->jobs.timeoutMs) + 30'000;
+  eopts.leaseMs = cfg->delivery.leaseMs;
+  eopts.heartbeatMs = cfg->delivery.heartbeatMs;
   store::GroupCommitter committer(db, 4, 512);
   delivery::Engine engine(db, routingSource, sender, systemClock(), eopts, &committer);
 

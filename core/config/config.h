@@ -53,7 +53,12 @@ struct DeliveryConfig {
   bool allowHttp = false;               // Default: false (https only)
   bool allowPrivateNetworks = false;    // Default: false (SSRF guard on)
   std::string caFile;                   // extra trusted CA bundle (PEM). Default: none
-  int64_t leaseMs = 0;                  // claim lease; 0 = timeout + 30s. Default: 0
+  // How long a claim on a delivery lasts unless renewed: a dead node's work is claimed
+  // again by the others about this long after its death. Default: 3s
+  int64_t leaseMs = 3'000;
+  // How often a node renews the leases it holds; below leaseMs / 2. 0 = leaseMs / 3.
+  // Default: 0
+  int64_t heartbeatMs = 0;
 };
 
 struct JobsConfig {

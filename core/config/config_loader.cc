@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <optional>
 #include <sstream>
 
 #include "core/config/config.h"
@@ -133,6 +134,8 @@ std::string readExistingPath(Reader& r, const Field& f, const std::string& baseD
 }
 
 void readDelivery(Reader& r, const Field& f, DeliveryConfig& d, const std::string& baseDir) {
+  std::optional<Field> heartbeat;
+  bool leaseRead = true;
   const std::vector<Key> keys = {
       {"workers", [&](const Field& x) { set(d.workers, r.integer(x, 1, 4096)); }},
       {"timeout", [&](const Field& x) { set(d.timeoutMs, r.duration(x, true)); }},
@@ -141,9 +144,23 @@ void readDelivery(Reader& r, const Field& f, DeliveryConfig& d, const std::strin
       {"allow_private_networks",
        [&](const Field& x) { set(d.allowPrivateNetworks, r.boolean(x)); }},
       {"ca_file", [&](const Field& x) { d.caFile = readExistingPath(r, x, baseDir, false); }},
-      {"lease", [&](const Field& x) { set(d.leaseMs, r.duration(x, true)); }},
+      {"lease",
+       [&](const Field& x) {
+         auto v = r.duration(x, true);
+         leaseRead = v.has_value();
+         set(d.leaseMs, v);
+       }},
+      {"heartbeat",
+       [&](const Field& x) {
+         set(d.heartbeatMs, r.duration(x, true));
+         heartbeat = x;
+       }},
   };
   r.readMap(f, keys);
+  // Renewing at least twice per lease leaves room for one renewal to fail.
+  if (heartbeat && leaseRead && d.heartbeatMs > 0 && d.heartbeatMs * 2 >= d.leaseMs) {
+    r.error(*heartbeat, "must be less than half of delivery.lease");
+  }
 }
 
 void readJobs(Reader& r, const Field& f, JobsConfig& j) {

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <unordered_set>
 
 #include "core/store/due_listener.h"
 #include "core/util/log.h"
@@ -12,10 +13,16 @@ namespace dispatch::delivery {
 Engine::Engine(store::Db& db, RoutingSource routing, plugin::HttpSender& http, const Clock& clock,
                EngineOptions options, store::GroupCommitter* committer)
     : db_(db),
+      schedDb_(db.url(), 1),
+      leaseDb_(db.url(), 1),
       store_(db, committer),
+      schedStore_(schedDb_),
+      leaseStore_(leaseDb_),
       runner_(std::move(routing), http, clock),
       clock_(clock),
       opts_(options),
+      heartbeatMs_(options.heartbeatMs > 0 ? options.heartbeatMs
+                                           : std::max<int64_t>(options.leaseMs / 3, 10)),
       dbUrl_(db.url()) {}
 
 Engine::~Engine() { stop(0); }
@@ -38,13 +45,29 @@ void Engine::notifyDue(TimeMs due) {
 }
 
 void Engine::refillHeap(TimeMs now) {
-  auto times = store_.dueTimes(now, now + opts_.horizonMs, 10'000);
-  auto leases = store_.leaseExpiries(now + opts_.horizonMs, 1'000);
+  auto times = schedStore_.dueTimes(now, now + opts_.horizonMs, 10'000);
   std::lock_guard<std::mutex> g(mu_);
   if (times)
     for (TimeMs t : times.value()) heap_.push(t);
-  if (leases)
-    for (TimeMs t : leases.value()) heap_.push(t);
+}
+
+void Engine::armNextLeaseExpiry(TimeMs now) {
+  // Live nodes keep pushing their leases forward, so the earliest lease in the store is
+  // either one about to be renewed (waking for it costs one empty claim) or one whose node
+  // has died, which no one renews. Asked at every poll and each time the armed one runs out,
+  // a dead node's lease becomes the earliest well before it runs out (a live lease always has
+  // more than lease - heartbeat to go), and the claim runs the millisecond it does instead of
+  // up to a poll later.
+  auto next = schedStore_.nextLeaseExpiry(now);
+  if (!next) return;
+  std::lock_guard<std::mutex> g(mu_);
+  if (!next.value()) {
+    armedLeaseExpiry_ = 0;
+    return;
+  }
+  if (*next.value() == armedLeaseExpiry_) return;
+  armedLeaseExpiry_ = *next.value();
+  heap_.push(armedLeaseExpiry_);
 }
 
 int Engine::capacityLocked() const {
@@ -81,7 +104,13 @@ void Engine::handOver(std::vector<Claimed> items, int reserved) {
     std::lock_guard<std::mutex> g(mu_);
     reserved_ -= reserved;
     if (!stopping_) {
-      for (auto& c : items) queue_.push_back(std::move(c));
+      // Stored with a lease from the moment the work was created (dueAt for work handed
+      // over), not from now: the group commit in between may have taken a while.
+      TimeMs now = clock_.nowMs();
+      for (auto& c : items) {
+        TimeMs until = std::min(c.dueAt, now) + opts_.leaseMs;
+        queue_.push_back(Queued{std::move(c), until});
+      }
       metrics::global().queueDepth.set(busy_ + static_cast<int64_t>(queue_.size()));
       wakeWorkersLocked(items.size());
       return;
@@ -105,7 +134,7 @@ int Engine::claimOnce(TimeMs now) {
     return 0;
   }
   int limit = std::min(capacity, opts_.claimBatch);
-  auto claimed = store_.claimDue(limit, now, opts_.leaseMs);
+  auto claimed = schedStore_.claimDue(limit, now, opts_.leaseMs);
   if (!claimed) {
     log::warn("claim failed", {{"error", claimed.status().message()}});
     return -1;
@@ -113,7 +142,7 @@ int Engine::claimOnce(TimeMs now) {
   int n = static_cast<int>(claimed->size());
   std::lock_guard<std::mutex> g(mu_);
   backlog_ = n >= limit;
-  for (auto& c : claimed.value()) queue_.push_back(std::move(c));
+  for (auto& c : claimed.value()) queue_.push_back(Queued{std::move(c), now + opts_.leaseMs});
   metrics::global().queueDepth.set(busy_ + static_cast<int64_t>(queue_.size()));
   wakeWorkersLocked(static_cast<size_t>(n));
   return n;
@@ -129,6 +158,7 @@ void Engine::schedulerLoop() {
       nextRefill = now + opts_.horizonMs / 2;
     }
     bool due = false;
+    bool leaseRanOut = false;  // the armed lease expiry is reached: arm the one after it
     {
       std::lock_guard<std::mutex> g(mu_);
       if (stopping_) return;
@@ -137,13 +167,16 @@ void Engine::schedulerLoop() {
         due = true;
       }
       due = due || backlog_;
+      leaseRanOut = armedLeaseExpiry_ != 0 && armedLeaseExpiry_ <= now;
     }
     if (due || now >= nextPoll) {
       int n;
       do {
         n = claimOnce(clock_.nowMs());
       } while (n > 0 && backlog_ && !stopping_);
-      if (now >= nextPoll) nextPoll = now + opts_.pollMs;
+      bool poll = now >= nextPoll;
+      if (poll) nextPoll = now + opts_.pollMs;
+      if (n >= 0 && (poll || leaseRanOut)) armNextLeaseExpiry(clock_.nowMs());
       if (n < 0) {
         // The store is down: back off a little rather than spin.
         std::unique_lock<std::mutex> lock(mu_);
@@ -169,23 +202,83 @@ void Engine::listenLoop() {
 }
 
 void Engine::renewLoop() {
-  // Every third of a lease, so one failed renewal still leaves time for the next. A node
-  // that dies stops renewing and its leases run out: short leases mean fast recovery
-  // without live attempts being taken over.
-  const auto every = std::chrono::milliseconds(std::max<int64_t>(opts_.leaseMs / 3, 50));
+  // After a failure, try again soon rather than a heartbeat later: the leases are running out.
+  const auto retry = std::chrono::milliseconds(std::clamp<int64_t>(heartbeatMs_ / 4, 10, 250));
+  const auto every = std::chrono::milliseconds(heartbeatMs_);
+  auto next = std::chrono::steady_clock::now() + every;
+  TimeMs failingSince = 0;
   while (true) {
-    std::vector<std::pair<std::string, int64_t>> held;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      renewCv_.wait_for(lock, every, [&] { return stopping_.load(); });
-      if (stopping_) return;
-      held.assign(inFlight_.begin(), inFlight_.end());
-      for (const auto& d : queue_) held.emplace_back(d.id, d.leaseSeq);
+      renewCv_.wait_until(lock, next, [&] { return renewStop_; });
+      if (renewStop_) return;
     }
-    if (Status st = store_.renew(held, clock_.nowMs(), opts_.leaseMs); !st) {
-      log::warn("lease renewal failed", {{"error", st.message()}});
+    auto started = std::chrono::steady_clock::now();
+    TimeMs now = clock_.nowMs();
+    if (Status st = renewHeld(now); st) {
+      if (failingSince != 0) {
+        log::info("lease renewal recovered",
+                  {{"failing_ms", static_cast<long long>(now - failingSince)}});
+      }
+      failingSince = 0;
+      next = started + every;  // a steady beat, however long the statement took
+    } else {
+      if (failingSince == 0) {  // once per outage, not at every retry
+        log::warn("lease renewal failed", {{"error", st.message()}});
+        failingSince = now;
+      }
+      next = started + retry;
     }
   }
+}
+
+Status Engine::renewHeld(TimeMs now) {
+  // A lease taken less than half a heartbeat ago waits for the next beat: under load most
+  // work is done within a beat, and each renewal is a write to an indexed column.
+  const TimeMs renewIfBefore = now + opts_.leaseMs - heartbeatMs_ / 2;
+  std::vector<std::pair<std::string, int64_t>> held;
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    for (const auto& [id, h] : inFlight_) {
+      if (h.leaseUntil < renewIfBefore) held.emplace_back(id, h.leaseSeq);
+    }
+    for (const auto& q : queue_) {
+      if (q.leaseUntil < renewIfBefore) held.emplace_back(q.item.id, q.item.leaseSeq);
+    }
+  }
+  if (held.empty()) return Status::ok();
+  auto renewed = leaseStore_.renew(held, now, opts_.leaseMs);
+  if (!renewed) return renewed.status();
+  std::unordered_map<std::string, int64_t> asked(held.begin(), held.end());
+  std::unordered_set<std::string> ok(renewed->begin(), renewed->end());
+  const TimeMs until = now + opts_.leaseMs;
+  int lost = 0;
+  std::lock_guard<std::mutex> g(mu_);
+  for (auto& [id, h] : inFlight_) {
+    auto a = asked.find(id);
+    if (a != asked.end() && a->second == h.leaseSeq && ok.count(id) > 0) h.leaseUntil = until;
+  }
+  // Queued work whose lease was not renewed belongs to someone else now (or is locked by
+  // another transaction): it is not attempted here. It is claimed again, by whichever node,
+  // once its lease runs out; the lease_seq fence would drop our outcome anyway.
+  for (auto it = queue_.begin(); it != queue_.end();) {
+    auto a = asked.find(it->item.id);
+    if (a == asked.end() || a->second != it->item.leaseSeq) {
+      ++it;
+    } else if (ok.count(it->item.id) > 0) {
+      it->leaseUntil = until;
+      ++it;
+    } else {
+      ++lost;
+      it = queue_.erase(it);
+    }
+  }
+  if (lost > 0) {
+    log::warn("leases lost before the attempt; left for the next claim",
+              {{"count", static_cast<long long>(lost)}});
+    metrics::global().queueDepth.set(busy_ + static_cast<int64_t>(queue_.size()));
+  }
+  return Status::ok();
 }
 
 std::string receiverKey(const std::string& url) {
@@ -225,9 +318,20 @@ void Engine::workerLoop() {
       std::unique_lock<std::mutex> lock(mu_);
       workCv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (stopping_) return;
-      d = std::move(queue_.front());
+      TimeMs leaseUntil = queue_.front().leaseUntil;
+      d = std::move(queue_.front().item);
       queue_.pop_front();
-      inFlight_[d.id] = d.leaseSeq;
+      if (clock_.nowMs() >= leaseUntil) {
+        // Its lease may have run out (renewals failing: the store is slow or away), so
+        // another node may have it already: no attempt here. Whoever claims it first once
+        // the lease is over delivers it, this node included.
+        log::warn("lease ran out before the attempt; left for the next claim",
+                  {{"delivery_id", d.id}});
+        heap_.push(leaseUntil + 1);
+        schedCv_.notify_one();
+        continue;
+      }
+      inFlight_[d.id] = Held{d.leaseSeq, leaseUntil};
       key = receiverKey(d.url);
       started = steadyMs();
       if (int64_t defer = congestionDeferMs(key, started); defer > 0) {
@@ -297,7 +401,7 @@ void Engine::completionLoop() {
       std::lock_guard<std::mutex> g(mu_);
       for (const auto& c : batch) {
         auto it = inFlight_.find(c.deliveryId);
-        if (it != inFlight_.end() && it->second == c.leaseSeq) inFlight_.erase(it);
+        if (it != inFlight_.end() && it->second.leaseSeq == c.leaseSeq) inFlight_.erase(it);
       }
       committing_ -= static_cast<int>(batch.size());
       metrics::global().queueDepth.set(busy_ + static_cast<int64_t>(queue_.size()));
@@ -365,18 +469,16 @@ void Engine::stop(int64_t graceMs) {
     stopping_ = true;
     schedCv_.notify_all();
     workCv_.notify_all();
-    renewCv_.notify_all();
   }
   if (scheduler_.joinable()) scheduler_.join();
   if (listener_.joinable()) listener_.join();
-  if (renewer_.joinable()) renewer_.join();
   // Only now that the scheduler has stopped can nothing more be claimed: a claim that was
   // in progress when we began stopping is handed back too. Workers take nothing once
   // stopping_ is set.
   std::vector<std::pair<std::string, int64_t>> unstarted;
   {
     std::lock_guard<std::mutex> g(mu_);
-    for (const auto& d : queue_) unstarted.emplace_back(d.id, d.leaseSeq);
+    for (const auto& q : queue_) unstarted.emplace_back(q.item.id, q.item.leaseSeq);
     queue_.clear();
   }
   store_.release(unstarted);
@@ -392,10 +494,18 @@ void Engine::stop(int64_t graceMs) {
   }
   for (auto& t : completers_) t.join();
   completers_.clear();
+  // The heartbeat ran until now: a lease is short beside the grace period, and an attempt
+  // finishing its work must not be taken over by another node meanwhile.
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    renewStop_ = true;
+    renewCv_.notify_all();
+  }
+  if (renewer_.joinable()) renewer_.join();
   bool attemptsRunning;
   {
     std::lock_guard<std::mutex> g(mu_);
-    running.assign(inFlight_.begin(), inFlight_.end());
+    for (const auto& [id, h] : inFlight_) running.emplace_back(id, h.leaseSeq);
     attemptsRunning = busy_ > 0;
   }
   if (attemptsRunning || !running.empty()) {

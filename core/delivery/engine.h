@@ -2,6 +2,9 @@
 // scheduler thread that wakes at the due millisecond and claims due rows (SKIP LOCKED,
 // leased), LISTEN/NOTIFY to hear of work created elsewhere, a bounded worker pool, and
 // completion writers that commit attempt outcomes in batches.
+// Claims are short leases kept alive by a heartbeat (one statement renews every lease the
+// node holds), so the work of a node that dies is claimed again by the others within about
+// one lease; the scheduler wakes at the moment the next lease in the store runs out.
 // Jobs, routed events and callbacks all go through it.
 #pragma once
 
@@ -24,8 +27,15 @@
 namespace dispatch::delivery {
 
 struct EngineOptions {
-  int workers = 64;            // concurrent attempts. Default: 64
-  int64_t leaseMs = 45'000;    // a claim's lease, renewed every third while held. Default: 45s
+  int workers = 64;  // concurrent attempts. Default: 64
+  // How long a claim lasts unless renewed. A node that dies stops renewing, and the other
+  // nodes claim its deliveries again as their leases run out: within about `leaseMs` of
+  // the death. Default: 3s
+  int64_t leaseMs = 3'000;
+  // How often the node renews the leases it holds (all in one statement; leases taken less
+  // than half a heartbeat ago are left for the next). 0 = leaseMs / 3. Below leaseMs / 2,
+  // so a renewal that fails leaves time for the next. Default: 0
+  int64_t heartbeatMs = 0;
   int claimBatch = 256;        // rows per claim query at most. Default: 256
   int64_t pollMs = 1'000;      // safety poll (missed notifications, expired leases). Default: 1s
   int64_t horizonMs = 60'000;  // due times kept in memory ahead. Default: 60s
@@ -55,7 +65,8 @@ class Engine : public Handoff {
 
   void start();
   // Stops claiming, hands back claimed work not yet started, waits up to `graceMs` for
-  // in-flight attempts, then releases the leases of those still running. Idempotent.
+  // in-flight attempts (still renewing their leases), then releases the leases of those still
+  // running. Idempotent.
   void stop(int64_t graceMs);
   // Something becomes due at `due` (created on this node, or heard of via NOTIFY).
   void notifyDue(TimeMs due);
@@ -72,7 +83,11 @@ class Engine : public Handoff {
   void renewLoop();
   void completionLoop();
   void refillHeap(TimeMs now);
+  void armNextLeaseExpiry(TimeMs now);  // wakes the scheduler when the next lease runs out
   int claimOnce(TimeMs now);
+  // One heartbeat: renews the leases held (`now` is when they were read) and drops queued
+  // work whose lease was not renewed. An error when the store did not answer.
+  Status renewHeld(TimeMs now);
   int capacityLocked() const;        // with mu_ held: how many more claims fit
   void wakeWorkersLocked(size_t n);  // with mu_ held: wakes a worker for each of n new items
   // Commits a batch of outcomes (retrying while the store is down); `ours[i]` false when
@@ -82,11 +97,29 @@ class Engine : public Handoff {
   // With mu_ held: when `key` is congested, how long to defer a delivery to it; else 0.
   int64_t congestionDeferMs(const std::string& key, int64_t nowSteadyMs) const;
 
+  // Claimed or handed-over work not started yet, with the time its lease runs out as far as
+  // this node knows (the lease it wrote, or its last renewal).
+  struct Queued {
+    Claimed item;
+    TimeMs leaseUntil = 0;
+  };
+  struct Held {
+    int64_t leaseSeq = 0;
+    TimeMs leaseUntil = 0;
+  };
+
   store::Db& db_;
-  store::DeliveryStore store_;
+  // The scheduler and the renewer have a connection each, outside the shared pool: a busy
+  // pool must not delay a claim due now, nor a renewal until the leases run out.
+  store::Db schedDb_;
+  store::Db leaseDb_;
+  store::DeliveryStore store_;       // completions and releases, through the pool
+  store::DeliveryStore schedStore_;  // claims, due times, lease expiries
+  store::DeliveryStore leaseStore_;  // renewals
   AttemptRunner runner_;
   const Clock& clock_;
   EngineOptions opts_;
+  int64_t heartbeatMs_;  // opts_.heartbeatMs resolved
   std::string dbUrl_;
 
   std::mutex mu_;
@@ -94,11 +127,12 @@ class Engine : public Handoff {
   std::condition_variable workCv_;
   std::condition_variable renewCv_;
   std::priority_queue<TimeMs, std::vector<TimeMs>, std::greater<TimeMs>> heap_;
-  std::deque<Claimed> queue_;
-  // Claimed work whose outcome is not committed yet: id → leaseSeq. Leases renewed.
-  std::unordered_map<std::string, int64_t> inFlight_;
-  int busy_ = 0;      // attempts running
-  int reserved_ = 0;  // room promised to handOver() callers
+  std::deque<Queued> queue_;
+  // Started work whose outcome is not committed yet, by id. Leases renewed.
+  std::unordered_map<std::string, Held> inFlight_;
+  TimeMs armedLeaseExpiry_ = 0;  // the last lease expiry pushed on the heap
+  int busy_ = 0;                 // attempts running
+  int reserved_ = 0;             // room promised to handOver() callers
   // Start times (steady ms) of the attempts in flight, per receiver.
   std::unordered_map<std::string, std::multiset<int64_t>> receiverStarts_;
   // Moving average of attempt durations (ms) per receiver.
@@ -114,6 +148,7 @@ class Engine : public Handoff {
   std::vector<std::thread> completers_;
   std::atomic<bool> backlog_{false};  // the last claim filled its batch: more may be due
   std::atomic<bool> stopping_{false};
+  bool renewStop_ = false;  // with mu_: stop() ends the heartbeat last, after the grace period
   std::atomic<bool> started_{false};
 
   std::thread scheduler_;

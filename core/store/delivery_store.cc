@@ -110,15 +110,16 @@ Result<std::vector<TimeMs>> DeliveryStore::dueTimes(TimeMs now, TimeMs until, in
   return out;
 }
 
-Result<std::vector<TimeMs>> DeliveryStore::leaseExpiries(TimeMs until, int limit) {
-  std::vector<TimeMs> out;
+Result<std::optional<TimeMs>> DeliveryStore::nextLeaseExpiry(TimeMs now) {
+  std::optional<TimeMs> out;
   Status st = db_.run([&](Connection& c) {
     pqxx::nontransaction tx(c);
+    // The partial index deliveries_lease, read in order from `now`: one row.
     auto r = tx.exec_params(
         "SELECT ts_to_ms(lease_until) + 1 FROM deliveries WHERE status = 'FIRING' "
-        "AND lease_until <= ms_to_ts($1) ORDER BY lease_until LIMIT $2",
-        static_cast<long long>(until), limit);
-    for (const auto& row : r) out.push_back(row[0].as<long long>());
+        "AND lease_until > ms_to_ts($1) ORDER BY lease_until LIMIT 1",
+        static_cast<long long>(now));
+    if (!r.empty() && !r[0][0].is_null()) out = r[0][0].as<long long>();
   });
   if (!st) return st;
   return out;
@@ -290,9 +291,10 @@ Status DeliveryStore::release(const std::vector<std::pair<std::string, int64_t>>
   });
 }
 
-Status DeliveryStore::renew(const std::vector<std::pair<std::string, int64_t>>& items, TimeMs now,
-                            int64_t leaseMs) {
-  if (items.empty()) return Status::ok();
+Result<std::vector<std::string>> DeliveryStore::renew(
+    const std::vector<std::pair<std::string, int64_t>>& items, TimeMs now, int64_t leaseMs) {
+  std::vector<std::string> renewed;
+  if (items.empty()) return renewed;
   // One statement. Rows another transaction holds (an outcome being committed) are skipped,
   // not waited for: waiting could deadlock with a batch locking them in another order, and
   // such a row is leaving FIRING anyway.
@@ -301,20 +303,25 @@ Status DeliveryStore::renew(const std::vector<std::pair<std::string, int64_t>>& 
     ids.raw(id);
     seqs.raw(std::to_string(seq));
   }
-  return db_.run([&](Connection& conn) {
+  Status st = db_.run([&](Connection& conn) {
+    renewed.clear();
     pqxx::work tx(conn);
     tx.exec("SET LOCAL synchronous_commit = off");  // a lost renewal only shortens a lease
     tx.exec("SET LOCAL enable_nestloop = off");     // ids meet rows by hash, not n × n
-    tx.exec_params(
+    auto r = tx.exec_params(
         "WITH r AS (SELECT d.id FROM deliveries d "
         "  JOIN unnest($1::uuid[], $2::bigint[]) AS t(id, seq) ON d.id = t.id "
         "  WHERE d.id = ANY($1::uuid[]) AND d.lease_seq = t.seq AND d.lease_until IS NOT NULL "
         "  FOR UPDATE OF d SKIP LOCKED) "
         "UPDATE deliveries SET lease_until = ms_to_ts($3) "
-        "WHERE id = ANY(ARRAY(SELECT id FROM r))",
+        "WHERE id = ANY(ARRAY(SELECT id FROM r)) RETURNING id::text",
         ids.take(), seqs.take(), static_cast<long long>(now + leaseMs));
     tx.commit();
+    renewed.reserve(r.size());
+    for (const auto& row : r) renewed.emplace_back(row[0].c_str());
   });
+  if (!st) return st;
+  return renewed;
 }
 
 }  // namespace dispatch::store

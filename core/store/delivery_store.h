@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,8 +25,9 @@ class DeliveryStore {
   Result<std::vector<delivery::Claimed>> claimDue(int limit, TimeMs now, int64_t leaseMs);
   // Due times of open deliveries in (now, until], ascending, at most `limit`.
   Result<std::vector<TimeMs>> dueTimes(TimeMs now, TimeMs until, int limit);
-  // The earliest lease expiry among FIRING rows, if any.
-  Result<std::vector<TimeMs>> leaseExpiries(TimeMs until, int limit);
+  // The first moment after `now` at which a lease runs out (its expiry + 1 ms), if any lease
+  // runs past `now`: a node that died stops renewing, so this is when its work is claimable.
+  Result<std::optional<TimeMs>> nextLeaseExpiry(TimeMs now);
   // Records one attempt and moves the delivery on, if our lease still holds (else the
   // work belongs to someone else and nothing is written: returns kConflict).
   Status complete(const delivery::Completion& c);
@@ -35,10 +37,12 @@ class DeliveryStore {
   Status completeBatch(const std::vector<delivery::Completion>& cs, std::vector<bool>* ours);
   // Hands claimed work back (shutdown): FIRING → SCHEDULED/FAILED, due now.
   Status release(const std::vector<std::pair<std::string, int64_t>>& idsAndSeqs);
-  // Extends the leases we still hold (fenced by lease_seq) to `now + leaseMs`, so an attempt
-  // that outlasts one lease is not re-claimed while it runs.
-  Status renew(const std::vector<std::pair<std::string, int64_t>>& idsAndSeqs, TimeMs now,
-               int64_t leaseMs);
+  // Extends the leases we still hold (fenced by lease_seq) to `now + leaseMs`, in one
+  // statement, so an attempt that outlasts one lease is not re-claimed while it runs. Returns
+  // the ids renewed: a row missing was taken over (its lease ran out and another claim won)
+  // or is locked by another transaction at this moment (skipped, not waited for).
+  Result<std::vector<std::string>> renew(
+      const std::vector<std::pair<std::string, int64_t>>& idsAndSeqs, TimeMs now, int64_t leaseMs);
 
  private:
   Db& db_;

@@ -316,6 +316,58 @@ TEST_F(MultiNodeTest, LiveSlowAttemptIsNotTakenOverWhenLeaseIsShort) {
   EXPECT_EQ(b.log().find("lease lost"), std::string::npos);
 }
 
+TEST_F(MultiNodeTest, QueuedWorkWhoseLeaseWasTakenOverIsLeftToTheNewHolder) {
+  // A node's only worker is busy; a second job waits in its queue, leased. Its lease is taken
+  // over meanwhile (as by another node once a lease runs out). The heartbeat finds it was not
+  // renewed, so the node drops it instead of attempting it when the worker frees up: it is
+  // attempted once, after the new holder's lease runs out, not twice.
+  auto gate = std::make_shared<Gate>();
+  Receiver recv([gate](int n, const ReceivedRequest&) {
+    if (n == 0) gate->wait(20'000);
+    return ScriptedResponse{};
+  });
+  OpenOnExit opener{gate};
+  DispatchOptions o;
+  o.deliveryYaml = "{ allow_http: true, allow_private_networks: true, timeout: 10s, workers: 1 }";
+  o.jobsTimeout = "10s";
+  DispatchProcess a(db, o);
+  ASSERT_TRUE(a.start()) << a.log();
+  std::string key = a.createKey("alpha");
+  std::string why;
+  std::string first = createJob(a, key, recv.url(), isoIn(200), &why);
+  ASSERT_FALSE(first.empty()) << why;
+  ASSERT_TRUE(recv.waitFor(1, 5000));
+  std::string second = createJob(a, key, recv.url(), isoIn(200), &why);
+  ASSERT_FALSE(second.empty()) << why;
+  ASSERT_TRUE(eventually([&] { return storeStatus(db, second) == "FIRING"; }, 5000));
+
+  db.exec(
+      "UPDATE deliveries SET lease_seq = lease_seq + 1, lease_until = now() + "
+      "interval '4 seconds' WHERE id = '" +
+      second + "'");
+  const TimeMs takenUntil = std::stoll(
+      db.scalar("SELECT ts_to_ms(lease_until) FROM deliveries WHERE id = '" + second + "'"));
+  ASSERT_TRUE(eventually(
+      [&] { return a.log().find("leases lost before the attempt") != std::string::npos; }, 3000))
+      << a.log();
+  ASSERT_LT(nowMs(), takenUntil) << "the test was too slow for its premise";
+  gate->open();  // the worker is free from now on
+
+  ASSERT_TRUE(eventually([&] { return jobStatus(a, key, second) == "SUCCESS"; }, 10'000))
+      << a.log();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  std::vector<TimeMs> attempts;
+  for (const auto& r : recv.requests()) {
+    if (r.header("webhook-id") == second) attempts.push_back(r.receivedAt);
+  }
+  ASSERT_EQ(attempts.size(), 1u) << "attempted while another held its lease\n" << a.log();
+  std::printf("[ info ] taken-over job attempted %lld ms after the other lease ran out\n",
+              static_cast<long long>(attempts[0] - takenUntil));
+  EXPECT_GE(attempts[0], takenUntil);
+  EXPECT_EQ(storeCount(db, "SELECT attempts FROM deliveries WHERE id = '" + second + "'"), "1");
+  EXPECT_EQ(a.log().find("lease lost; outcome dropped"), std::string::npos) << a.log();
+}
+
 // ============================================================================ Shutdown
 using ShutdownTest = EngineFixture;
 
@@ -386,6 +438,32 @@ TEST_F(ShutdownTest, SigtermPastGraceReleasesTheAttemptForTheNextNode) {
   EXPECT_EQ(g.data()->find("retryCount")->asInt(), 0);
   EXPECT_EQ(g.data()->find("logs")->items().size(), 1u);
   EXPECT_EQ(recv.requests()[1].header("webhook-id"), id);
+}
+
+TEST_F(ShutdownTest, SigtermKeepsTheLeaseOfAnAttemptFinishingWithinGrace) {
+  // The attempt outlasts the lease (3 s by default) while the node shuts down within its
+  // grace period: its lease is still renewed, so the other node does not fire it again.
+  Receiver recv([](int n, const ReceivedRequest&) {
+    return ScriptedResponse{200, "ok", {}, n == 0 ? 4500 : 0};
+  });
+  DispatchOptions o;
+  o.shutdownGrace = "10s";
+  o.jobsTimeout = "10s";
+  DispatchProcess a(db, o), b(db, o);
+  ASSERT_TRUE(a.start()) << a.log();
+  std::string key = a.createKey("alpha");
+  std::string why;
+  std::string id = createJob(a, key, recv.url(), isoIn(300), &why);
+  ASSERT_FALSE(id.empty()) << why;
+  ASSERT_TRUE(recv.waitFor(1, 5000));
+  ASSERT_TRUE(b.start()) << b.log();
+  a.kill(SIGTERM);
+  EXPECT_EQ(a.wait(15'000), 0) << a.log();
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // any late re-fire
+  EXPECT_EQ(recv.count(), 1u) << "fired again while the first attempt was finishing\n" << b.log();
+  EXPECT_EQ(storeStatus(db, id), "SUCCESS");
+  EXPECT_EQ(storeCount(db, "SELECT attempts FROM deliveries WHERE id = '" + id + "'"), "1");
+  EXPECT_EQ(a.log().find("lease lost"), std::string::npos) << a.log();
 }
 
 // ============================================================================ Https

@@ -101,6 +101,13 @@ TEST(ConfigErrors, RangesAndDurations) {
               ElementsAre("config/dispatch.yaml:5:22: delivery.timeout: must be greater than 0",
                           "config/dispatch.yaml:5:33: delivery.lease: invalid duration (use e.g. "
                           "250ms, 30s, 5m, 1h, 7d)"));
+  // A heartbeat must leave room for one failed renewal within a lease.
+  EXPECT_THAT(errorsOf(kHead + "delivery: { heartbeat: 1500ms }\n"),
+              ElementsAre("config/dispatch.yaml:5:24: delivery.heartbeat: must be less than "
+                          "half of delivery.lease"));
+  EXPECT_THAT(errorsOf(kHead + "delivery: { lease: 10s, heartbeat: 5s }\n"),
+              ElementsAre(HasSubstr("delivery.heartbeat: must be less than half")));
+  EXPECT_THAT(errorsOf(kHead + "delivery: { lease: 10s, heartbeat: 4s }\n"), IsEmpty());
   EXPECT_THAT(errorsOf(kHead + "server: { listen: \"127.0.0.1:70000\" }\n"),
               ElementsAre(HasSubstr("server.listen: must be host:port")));
 }

@@ -244,7 +244,8 @@ TEST(ConfigDefaults, OmittedKeysKeepTheirDefaults) {
   EXPECT_EQ(c.database.pool, 8);
   EXPECT_EQ(c.delivery.timeoutMs, 15000);
   EXPECT_FALSE(c.delivery.allowHttp);
-  EXPECT_EQ(c.delivery.leaseMs, 0);
+  EXPECT_EQ(c.delivery.leaseMs, 3000);
+  EXPECT_EQ(c.delivery.heartbeatMs, 0);  // a third of the lease
   EXPECT_EQ(c.pluginsDir, "");
   const RetryPolicy job = RetryPolicy::jobDefault();
   EXPECT_EQ(c.jobs.retry.maxAttempts, job.maxAttempts);
@@ -269,6 +270,13 @@ projects:
   ASSERT_TRUE(r.config) << joinErrors(r.errors);
   EXPECT_TRUE(r.config->projects[0].signingSecrets.empty());
   EXPECT_EQ(r.config->projects[1].signingSecrets, std::vector<std::string>{kSecret});
+}
+
+TEST(ConfigDefaults, LeaseAndHeartbeatAreRead) {
+  LoadResult r = loadText(std::string(kMinimal) + "delivery: { lease: 10s, heartbeat: 2s }\n");
+  ASSERT_TRUE(r.config) << joinErrors(r.errors);
+  EXPECT_EQ(r.config->delivery.leaseMs, 10000);
+  EXPECT_EQ(r.config->delivery.heartbeatMs, 2000);
 }
 
 TEST(ConfigDefaults, JobRetryFieldsOverrideTheJobDefault) {
