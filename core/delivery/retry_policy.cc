@@ -10,6 +10,9 @@ namespace dispatch::delivery {
 namespace {
 
 constexpr double kJitterFraction = 0.2;
+// The latest due time a retry gets, 9999-12-31T23:59:59.999Z: a max_delay of centuries would
+// otherwise overflow `now + delay`, and the store's timestamps end not far past it.
+constexpr TimeMs kLatestDueMs = 253'402'300'799'999;
 
 // 2^k·initial without overflow: anything that would exceed `cap` is the cap.
 int64_t exponentialMs(int64_t initialMs, int failures, int64_t capMs) {
@@ -115,7 +118,8 @@ Decision decide(const RetryPolicy& p, int attemptNumber, const AttemptOutcome& o
       o.retryAfterMs.has_value()) {
     delay = std::clamp<int64_t>(*o.retryAfterMs, 0, std::max<int64_t>(p.maxDelayMs, 0));
   }
-  return Decision{NextState::kRetry, now + delay};
+  return Decision{NextState::kRetry,
+                  now + std::min(delay, std::max<int64_t>(kLatestDueMs - now, 0))};
 }
 
 }  // namespace dispatch::delivery

@@ -300,8 +300,11 @@ Status checkUrl(std::string_view url, const NetworkPolicy& policy) {
   if (!parsed) return parsed.status();
   if (parsed->scheme == "http" && !policy.allowHttp) return Status(Code::kBlocked, kHttpReason);
   if (policy.allowPrivateNetworks) return Status::ok();
-  if (isLocalhostName(parsed->host)) return Status(Code::kBlocked, kBlockedReason);
-  std::optional<IpAddr> literal = parseIpLiteral(parsed->host);
+  // `127.1.` is 127.0.0.1 as an absolute name: resolvers read it as the address.
+  std::string_view host = parsed->host;
+  while (!host.empty() && host.back() == '.') host.remove_suffix(1);
+  if (isLocalhostName(host)) return Status(Code::kBlocked, kBlockedReason);
+  std::optional<IpAddr> literal = parseIpLiteral(host);
   if (literal && isBlockedAddress(*literal)) return Status(Code::kBlocked, kBlockedReason);
   return Status::ok();
 }

@@ -252,16 +252,43 @@ bool sameArray(lua_State* L, int idx, const json::Value& v) {
 bool sameObject(lua_State* L, int idx, const json::Value& v) {
   const auto& members = v.members();
   if (isArrayMarked(L, idx)) return false;
-  luaL_checkstack(L, 3, "JSON nesting");
-  if (tableSize(L, idx) != members.size()) return false;  // also catches duplicate keys
-  for (const auto& member : members) {
-    lua_pushlstring(L, member.first.data(), member.first.size());
-    lua_rawget(L, idx);
-    const bool same = sameAsJson(L, lua_gettop(L), member.second);
-    lua_pop(L, 1);
-    if (!same) return false;
+  luaL_checkstack(L, 4, "JSON nesting");
+  const size_t entries = tableSize(L, idx);
+  if (entries == members.size()) {
+    for (const auto& member : members) {
+      lua_pushlstring(L, member.first.data(), member.first.size());
+      lua_rawget(L, idx);
+      const bool same = sameAsJson(L, lua_gettop(L), member.second);
+      lua_pop(L, 1);
+      if (!same) return false;
+    }
+    return true;
   }
-  return true;
+  if (entries > members.size()) return false;
+  // Duplicate keys: pushJson kept the last value of each, so an untouched table holds exactly
+  // those. Walk backwards, skipping keys already seen (a Lua table: nothing leaks on an error).
+  lua_createtable(L, 0, static_cast<int>(entries));
+  const int seen = lua_gettop(L);
+  size_t distinct = 0;
+  bool same = true;
+  for (auto it = members.rbegin(); same && it != members.rend(); ++it) {
+    lua_pushlstring(L, it->first.data(), it->first.size());
+    if (lua_rawget(L, seen) != LUA_TNIL) {
+      lua_pop(L, 1);
+      continue;
+    }
+    lua_pop(L, 1);
+    lua_pushlstring(L, it->first.data(), it->first.size());
+    lua_pushboolean(L, 1);
+    lua_rawset(L, seen);
+    ++distinct;
+    lua_pushlstring(L, it->first.data(), it->first.size());
+    lua_rawget(L, idx);
+    same = sameAsJson(L, lua_gettop(L), it->second);
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
+  return same && distinct == entries;
 }
 
 int luaJsonEncode(lua_State* L) {

@@ -145,10 +145,11 @@ std::optional<TimeMs> parseHttpDate(std::string_view s, TimeMs now) {
         rest.substr(19) != " GMT") {
       return std::nullopt;
     }
-    // Two-digit year: the most recent year with those digits not more than 50 years ahead.
+    // Two-digit year: the year with those digits not more than 50 years ahead, nor 50 behind.
     const int64_t nowYear = civilFromDays((now >= 0 ? now : now - kMsPerDay + 1) / kMsPerDay).year;
     y += nowYear - nowYear % 100;
     if (y > nowYear + 50) y -= 100;
+    if (y < nowYear - 49) y += 100;  // late in a century: `05` in 2060 is 2105
     return civilToMs(y, mo, d, h, mi, sec);
   }
   if (s.size() != 24 || !isDayName(s.substr(0, 3), false) || s[3] != ' ' ||

@@ -259,5 +259,21 @@ TEST(RetryPolicyTest, SingleAttemptPolicyIsDeadOnFirstFailure) {
   EXPECT_EQ(decide(p, 1, http(503, 1'000), kNow, 0).next, NextState::kDead);
 }
 
+// Found by tests/fuzz/config_fuzz: `max_delay: 106751991167d` (the largest duration the config
+// takes) made `now + delay` overflow.
+TEST(RetryPolicyTest, FarFutureRetriesStopAtTheYear9999) {
+  const RetryPolicy p =
+      exponential(std::numeric_limits<int64_t>::max(), std::numeric_limits<int64_t>::max());
+  const TimeMs latest = 253'402'300'799'999;  // 9999-12-31T23:59:59.999Z
+  const Decision d = decide(p, 1, of(AttemptOutcome::Kind::kTimeout), kNow, 0);
+  ASSERT_EQ(d.next, NextState::kRetry);
+  EXPECT_EQ(d.nextAttemptAt, latest);
+  EXPECT_EQ(decide(p, 1, http(503, std::numeric_limits<int64_t>::max()), kNow, 0).nextAttemptAt,
+            latest);
+  // Ordinary delays are untouched.
+  EXPECT_EQ(decide(exponential(10'000, 3'600'000), 1, http(500), kNow, 0).nextAttemptAt,
+            kNow + 10'000);
+}
+
 }  // namespace
 }  // namespace dispatch::delivery

@@ -190,6 +190,16 @@ TEST(TimeRetryAfterTest, HttpDates) {
   EXPECT_EQ(parseRetryAfterMs("Sat, 13 Jun 2026 09:30:10 GMT", 1'781'343'000'000), 10'000);
 }
 
+// Found by tests/fuzz/time_fuzz: late in a century a two-digit year fell a century behind.
+TEST(TimeRetryAfterTest, Rfc850YearIsWithinFiftyYearsOfNow) {
+  const TimeMs in2060 = 2'840'140'800'000;   // Thu, 01 Jan 2060 00:00:00 GMT
+  const TimeMs feb2105 = 4'263'408'000'000;  // Sat, 07 Feb 2105 00:00:00 GMT
+  EXPECT_EQ(parseRetryAfterMs("Saturday, 07-Feb-05 00:00:00 GMT", in2060), feb2105 - in2060);
+  EXPECT_EQ(parseRetryAfterMs("Sat, 07 Feb 2105 00:00:00 GMT", in2060), feb2105 - in2060);
+  // 2111 would be 51 years ahead: `11` is 2011, in the past.
+  EXPECT_EQ(parseRetryAfterMs("Saturday, 01-Jan-11 00:00:00 GMT", in2060), 0);
+}
+
 TEST(TimeRetryAfterTest, RejectsMalformedDates) {
   const TimeMs now = 0;
   const char* invalid[] = {
