@@ -18,7 +18,6 @@ std::string destKey(const std::string& projectId, const std::string& name) {
   return projectId + '/' + name;
 }
 
-
 transform::Limits limitsFor(const config::Config& cfg) {
   transform::Limits l;
   l.maxInstructions = cfg.transforms.maxInstructions;
@@ -60,9 +59,9 @@ std::shared_ptr<const Routing> Routing::build(std::shared_ptr<const config::Conf
         // Refuse at load what every attempt would refuse: a URL the network policy blocks.
         net::NetworkPolicy policy{cfg->delivery.allowHttp, cfg->delivery.allowPrivateNetworks};
         if (Status st = net::checkUrl(d.url, policy); !st) {
-          errors->push_back(d.location + ": projects[" +
-                            std::to_string(&p - cfg->projects.data()) + "].destinations[" +
-                            std::to_string(&d - p.destinations.data()) + "].url: " + st.message());
+          errors->push_back(d.location + ": projects[" + std::to_string(&p - cfg->projects.data()) +
+                            "].destinations[" + std::to_string(&d - p.destinations.data()) +
+                            "].url: " + st.message());
           continue;
         }
       }

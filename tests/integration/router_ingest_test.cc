@@ -18,7 +18,9 @@ using namespace router;
 std::string ingestProjects(const Receiver& r1, const Receiver& r2) {
   return "projects:\n"
          "  - name: alpha\n"
-         "    signing_secret: " + std::string(kAlphaSecret) + "\n"
+         "    signing_secret: " +
+         std::string(kAlphaSecret) +
+         "\n"
          "    sources:\n"
          "      - slug: by-header\n"
          "        verify: { preset: none }\n"
@@ -40,10 +42,14 @@ std::string ingestProjects(const Receiver& r1, const Receiver& r2) {
          "    destinations:\n"
          "      - name: d1\n"
          "        type: webhook\n"
-         "        url: " + r1.url("/d1") + "\n"
+         "        url: " +
+         r1.url("/d1") +
+         "\n"
          "      - name: d2\n"
          "        type: webhook\n"
-         "        url: " + r2.url("/d2") + "\n"
+         "        url: " +
+         r2.url("/d2") +
+         "\n"
          "    links:\n"
          "      - { source: by-header, destination: d1 }\n"
          "      - { source: by-header, destination: d2 }\n"
@@ -82,8 +88,8 @@ TEST_F(IngestEventType, FromHeaderAndDotPaths) {
   EXPECT_EQ(typeOf(post("by-header", "{}")), "");  // header absent
 
   EXPECT_EQ(typeOf(post("path-abc", R"({"a":{"b":{"c":"deep.type"}},"c":"no"})")), "deep.type");
-  EXPECT_EQ(typeOf(post("path-abc", R"({"a":{"b":{}}})")), "");       // missing leaf
-  EXPECT_EQ(typeOf(post("path-abc", R"({"a":"scalar"})")), "");       // wrong shape
+  EXPECT_EQ(typeOf(post("path-abc", R"({"a":{"b":{}}})")), "");  // missing leaf
+  EXPECT_EQ(typeOf(post("path-abc", R"({"a":"scalar"})")), "");  // wrong shape
   EXPECT_EQ(typeOf(post("path-abc", "not json at all", {{"Content-Type", "text/plain"}})), "");
 
   EXPECT_EQ(typeOf(post("path-items", R"({"items":[{"type":"first"},{"type":"second"}]})")),
@@ -231,7 +237,8 @@ TEST_F(IngestIdempotency, ConcurrentRequestsWithSameValueMakeExactlyOneEvent) {
     EXPECT_EQ(ids.size(), 1u) << "round " << round;
     EXPECT_EQ(db.scalar("SELECT count(*) FROM events WHERE idempotency_key = '" + key + "'"), "1");
     EXPECT_EQ(db.scalar("SELECT count(*) FROM deliveries d JOIN events e ON e.id = d.event_id "
-                        "WHERE e.idempotency_key = '" + key + "'"),
+                        "WHERE e.idempotency_key = '" +
+                        key + "'"),
               "2");
   }
   ASSERT_TRUE(r1.waitFor(kRounds, 5000));
@@ -262,19 +269,26 @@ TEST(IngestCrash, SigkillDuringBurstLosesNoAcceptedEvent) {
   const std::string secret = "crash-secret-16bytes";
   DispatchOptions o;
   o.deliveryYaml = deliveryYaml("lease: 1s");
-  o.projectsYaml = "projects:\n"
-                   "  - name: alpha\n"
-                   "    signing_secret: " + std::string(kAlphaSecret) + "\n"
-                   "    sources:\n"
-                   "      - slug: burst\n"
-                   "        verify: { preset: hmac, secret: " + secret + " }\n"
-                   "    destinations:\n"
-                   "      - name: sink\n"
-                   "        type: webhook\n"
-                   "        url: " + recv.url() + "\n"
-                   "        retry: { max_attempts: 10, backoff: fixed, initial: 200ms }\n"
-                   "    links:\n"
-                   "      - { source: burst, destination: sink }\n";
+  o.projectsYaml =
+      "projects:\n"
+      "  - name: alpha\n"
+      "    signing_secret: " +
+      std::string(kAlphaSecret) +
+      "\n"
+      "    sources:\n"
+      "      - slug: burst\n"
+      "        verify: { preset: hmac, secret: " +
+      secret +
+      " }\n"
+      "    destinations:\n"
+      "      - name: sink\n"
+      "        type: webhook\n"
+      "        url: " +
+      recv.url() +
+      "\n"
+      "        retry: { max_attempts: 10, backoff: fixed, initial: 200ms }\n"
+      "    links:\n"
+      "      - { source: burst, destination: sink }\n";
   auto first = std::make_unique<DispatchProcess>(db, o);
   ASSERT_TRUE(first->start()) << first->log();
   const int port = first->port();
