@@ -9,23 +9,12 @@ namespace dispatch::config {
 namespace {
 
 using ::testing::ElementsAre;
+using testing::errorsOf;
 using testing::fakeEnv;
 using ::testing::HasSubstr;
 using testing::joinErrors;
+using testing::kHead;
 using testing::kSecret;
-
-const std::string kHead = std::string(R"(database: { url: "postgresql://db" }
-projects:
-  - name: p
-    signing_secret: )") + kSecret +
-                          "\n";
-
-std::vector<std::string> errorsOf(const std::string& yaml,
-                                  std::map<std::string, std::string> env = {}) {
-  LoadResult r = loadString(yaml, "config/dispatch.yaml", fakeEnv(std::move(env)));
-  EXPECT_EQ(r.config == nullptr, !r.errors.empty());
-  return r.errors;
-}
 
 TEST(ServerAuthFailures, DefaultsAndKeys) {
   LoadResult r = loadString(kHead, "config/dispatch.yaml", fakeEnv({}));

@@ -11,26 +11,14 @@ namespace {
 using ::testing::AllOf;
 using ::testing::Contains;
 using ::testing::ElementsAre;
+using testing::errorsOf;
 using testing::fakeEnv;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using testing::joinErrors;
+using testing::kHead;
 using testing::kSecret;
 using ::testing::Not;
-
-// A valid root whose only project is "p" (line 3); tests append project keys at 4 spaces.
-const std::string kHead = std::string(R"(database: { url: "postgresql://db" }
-projects:
-  - name: p
-    signing_secret: )") + kSecret +
-                          "\n";
-
-std::vector<std::string> errorsOf(const std::string& yaml,
-                                  std::map<std::string, std::string> env = {}) {
-  LoadResult r = loadString(yaml, "config/dispatch.yaml", fakeEnv(std::move(env)));
-  EXPECT_EQ(r.config == nullptr, !r.errors.empty());
-  return r.errors;
-}
 
 TEST(ConfigErrors, OutOfRangeNumberNamesFileLineColumnAndPath) {
   EXPECT_THAT(errorsOf(kHead + R"(    destinations:

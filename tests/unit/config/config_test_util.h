@@ -1,6 +1,8 @@
-// Shared helpers of the config tests: a fake environment and a scratch directory.
+// Shared helpers of the config tests: a fake environment, a scratch directory, a valid head
+// to append keys to, and the errors a text loads with.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <stdlib.h>
 
 #include <filesystem>
@@ -56,5 +58,20 @@ class TempDir {
 
 // A 24-byte key: the Standard Webhooks test vector's secret.
 inline constexpr char kSecret[] = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+// A valid root whose only project is "p" (line 3); tests append project keys at 4 spaces.
+inline const std::string kHead = std::string(R"(database: { url: "postgresql://db" }
+projects:
+  - name: p
+    signing_secret: )") + kSecret +
+                                 "\n";
+
+// The errors `yaml` loads with (as config/dispatch.yaml); a config comes back exactly when none.
+inline std::vector<std::string> errorsOf(const std::string& yaml,
+                                         std::map<std::string, std::string> env = {}) {
+  LoadResult r = loadString(yaml, "config/dispatch.yaml", fakeEnv(std::move(env)));
+  EXPECT_EQ(r.config == nullptr, !r.errors.empty());
+  return r.errors;
+}
 
 }  // namespace dispatch::config::testing
