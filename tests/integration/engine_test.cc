@@ -31,26 +31,6 @@ struct TempDir {
   }
 };
 
-// Blocks receiver handlers until opened (or until their own timeout), so a test can hold an
-// attempt "in flight" for as long as it needs and end it at once afterwards.
-class Gate {
- public:
-  void wait(int timeoutMs) {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait_for(lock, std::chrono::milliseconds(timeoutMs), [&] { return open_; });
-  }
-  void open() {
-    std::lock_guard<std::mutex> g(mu_);
-    open_ = true;
-    cv_.notify_all();
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool open_ = false;
-};
-
 // Declared after the Receiver that waits on the gate: opens it before the receiver's
 // destructor joins its handler threads.
 struct OpenOnExit {

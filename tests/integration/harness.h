@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <map>
@@ -57,6 +58,26 @@ struct ScriptedResponse {
   std::string body = "ok";
   std::map<std::string, std::string> headers;
   int delayMs = 0;
+};
+
+// Blocks receiver handlers until opened (or until their own timeout), so a test can hold an
+// attempt "in flight" for as long as it needs and end it at once afterwards.
+class Gate {
+ public:
+  void wait(int timeoutMs) {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_for(lock, std::chrono::milliseconds(timeoutMs), [&] { return open_; });
+  }
+  void open() {
+    std::lock_guard<std::mutex> g(mu_);
+    open_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool open_ = false;
 };
 
 // A recording receiver. `script(n, req)` decides the n-th (0-based) answer; default 200.

@@ -22,26 +22,6 @@
 namespace dispatch::test {
 namespace {
 
-// Holds receiver handlers until opened (or their own timeout), so node A's attempts stay in
-// flight for as long as the test needs.
-class Gate {
- public:
-  void wait(int timeoutMs) {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait_for(lock, std::chrono::milliseconds(timeoutMs), [&] { return open_; });
-  }
-  void open() {
-    std::lock_guard<std::mutex> g(mu_);
-    open_ = true;
-    cv_.notify_all();
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool open_ = false;
-};
-
 std::string count(const TestDatabase& db, const std::string& where) {
   return db.scalar("SELECT count(*) FROM deliveries WHERE " + where);
 }
