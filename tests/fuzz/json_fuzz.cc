@@ -7,7 +7,8 @@
 // - nesting: the text parses with maxDepth = its depth and fails with depth - 1;
 // - numbers: asDouble() equals strtod(), isInteger()/asInt() agree with strtoll();
 // - any bytes: quote() gives one JSON string that decodes to the bytes with invalid UTF-8
-//   replaced by U+FFFD; sanitizeUtf8() is that without NULs, valid, and idempotent.
+//   replaced by U+FFFD; sanitizeUtf8() is that with each NUL also U+FFFD, valid, and idempotent;
+//   escapeUnstorable() is the identity on storable text and always gives storable text.
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -190,14 +191,22 @@ void checkQuoting(std::string_view bytes) {
   check(valid || replaced != bytes, "quote() kept invalid UTF-8", bytes);
 
   const std::string clean = json::sanitizeUtf8(bytes);
-  std::string withoutNul;
+  std::string nulReplaced;
   for (const char c : replaced) {
-    if (c != '\0') withoutNul += c;
+    if (c == '\0') {
+      nulReplaced += "\xEF\xBF\xBD";
+    } else {
+      nulReplaced += c;
+    }
   }
-  check(clean == withoutNul, "sanitizeUtf8 differs from quote() without NULs", bytes);
+  check(clean == nulReplaced, "sanitizeUtf8 differs from quote() with NULs replaced", bytes);
   check(json::isValidUtf8(clean) && clean.find('\0') == std::string::npos,
         "sanitizeUtf8 output is not NUL-free UTF-8", bytes);
   check(json::sanitizeUtf8(clean) == clean, "sanitizeUtf8 is not idempotent", bytes);
+  const std::string escaped = json::escapeUnstorable(bytes);
+  check(json::isStorableText(escaped), "escapeUnstorable output is not storable text", bytes);
+  check(!json::isStorableText(bytes) || escaped == bytes, "escapeUnstorable changed storable text",
+        bytes);
 }
 
 }  // namespace
