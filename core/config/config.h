@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "core/delivery/retry_policy.h"
+#include "core/model/retry_policy.h"
 
 namespace dispatch::config {
 
@@ -64,7 +64,7 @@ struct DeliveryConfig {
 struct JobsConfig {
   int64_t maxPayloadBytes = 64 << 10;  // Default: 64KiB
   int64_t timeoutMs = 15'000;          // Default: 15s
-  delivery::RetryPolicy retry = delivery::RetryPolicy::jobDefault();
+  model::RetryPolicy retry = model::RetryPolicy::jobDefault();
 };
 
 struct TransformsConfig {
@@ -103,7 +103,7 @@ struct DestinationConfig {
   std::vector<std::string> events;  // globs; empty = all
   std::map<std::string, std::string> headers;
   std::optional<int64_t> timeoutMs;  // default: delivery.timeout
-  delivery::RetryPolicy retry;       // default: 7 attempts, exponential 10s, cap 1h
+  model::RetryPolicy retry;       // default: 7 attempts, exponential 10s, cap 1h
   std::optional<double> rateLimitPerSec;
   bool redactResponse = false;
   std::vector<std::string> secrets;  // overrides the project's signing secrets

@@ -1,12 +1,11 @@
-// `retry:` and `retry_on:` nodes → delivery::RetryPolicy (contracts/config.md, retry fields).
+// `retry:` and `retry_on:` nodes → model::RetryPolicy (contracts/config.md, retry fields).
 #include <charconv>
 
 #include "core/config/config_sections.h"
 
 namespace dispatch::config::internal {
 
-void readRetry(Reader& r, const Field& f, delivery::RetryPolicy& policy) {
-  using delivery::Backoff;
+void readRetry(Reader& r, const Field& f, model::RetryPolicy& policy) {
   std::optional<Field> backoff, schedule;
   std::optional<bool> jitter;
   const std::vector<Key> keys = {
@@ -17,9 +16,9 @@ void readRetry(Reader& r, const Field& f, delivery::RetryPolicy& policy) {
          auto s = r.string(x);
          if (!s) return;
          if (*s == "exponential") {
-           policy.backoff = Backoff::kExponential;
+           policy.backoff = model::Backoff::kExponential;
          } else if (*s == "fixed") {
-           policy.backoff = Backoff::kFixed;
+           policy.backoff = model::Backoff::kFixed;
          } else {
            r.error(x, "must be exponential or fixed");
          }
@@ -43,7 +42,7 @@ void readRetry(Reader& r, const Field& f, delivery::RetryPolicy& policy) {
     r.error(*schedule, "cannot be combined with backoff");
   } else if (schedule) {
     // An explicit schedule is exact unless jitter is asked for explicitly.
-    policy.backoff = Backoff::kSchedule;
+    policy.backoff = model::Backoff::kSchedule;
     policy.jitter = false;
   } else if (backoff) {
     policy.scheduleMs.clear();  // a computed backoff replaces an inherited schedule
@@ -51,8 +50,8 @@ void readRetry(Reader& r, const Field& f, delivery::RetryPolicy& policy) {
   if (jitter) policy.jitter = *jitter;
 }
 
-void readRetryOn(Reader& r, const Field& f, delivery::RetryOn& out) {
-  delivery::RetryOn on;
+void readRetryOn(Reader& r, const Field& f, model::RetryOn& out) {
+  model::RetryOn on;
   on.network = on.timeout = on.anyStatus = on.status5xx = on.status4xx = false;
   on.statuses.clear();
   const bool isList = r.forEachItem(f, [&](const Field& x) {

@@ -6,8 +6,8 @@
 #include <random>
 
 #include "core/delivery/outcome.h"
-#include "core/delivery/retry_policy.h"
-#include "core/delivery/signer.h"
+#include "core/model/retry_policy.h"
+#include "core/verify/signer.h"
 #include "core/util/json.h"
 #include "core/util/uuid.h"
 
@@ -46,16 +46,16 @@ void setHeader(Headers& h, const std::string& name, const std::string& value) {
 }
 
 // Fills the attempt row and the next state from a result and the policy.
-Completion complete(const Claimed& d, const plugin::DeliveryResult& res, const RetryPolicy& policy,
+model::Completion complete(const model::Claimed& d, const plugin::DeliveryResult& res, const model::RetryPolicy& policy,
                     TimeMs firedAt, TimeMs now, bool redact) {
   const int attemptNo = d.attemptsBefore + 1;
-  Decision decision = decide(policy, attemptNo, classify(res, now), now, jitterUnit());
-  Completion c;
+  model::Decision decision = model::decide(policy, attemptNo, classify(res, now), now, jitterUnit());
+  model::Completion c;
   c.deliveryId = d.id;
   c.leaseSeq = d.leaseSeq;
   c.attempt.id = newUuidV7();
   c.attempt.attempt = attemptNo;
-  c.attempt.success = decision.next == NextState::kSuccess;
+  c.attempt.success = decision.next == model::NextState::kSuccess;
   if (res.kind == plugin::DeliveryResult::Kind::kHttp) {
     c.attempt.responseCode = res.status;
     if (!redact) c.attempt.responseBody = json::sanitizeUtf8(res.body);
@@ -67,19 +67,19 @@ Completion complete(const Claimed& d, const plugin::DeliveryResult& res, const R
   c.attempt.firedAt = firedAt;
   c.attempt.durationMs = res.durationMs;
   switch (decision.next) {
-    case NextState::kSuccess: c.next = State::kSuccess; break;
-    case NextState::kRetry:
-      c.next = State::kFailed;
+    case model::NextState::kSuccess: c.next = model::State::kSuccess; break;
+    case model::NextState::kRetry:
+      c.next = model::State::kFailed;
       c.nextAttemptAt = decision.nextAttemptAt;
       break;
-    case NextState::kDead: c.next = State::kDead; break;
+    case model::NextState::kDead: c.next = model::State::kDead; break;
   }
   return c;
 }
 
 }  // namespace
 
-std::string jobBody(const Claimed& d, TimeMs firedAt) {
+std::string jobBody(const model::Claimed& d, TimeMs firedAt) {
   json::Writer w;
   w.beginObject();
   w.key("jobId").string(d.jobId.value_or(d.id));
@@ -90,8 +90,8 @@ std::string jobBody(const Claimed& d, TimeMs firedAt) {
   return w.take();
 }
 
-std::string callbackBody(const std::string& jobId, State status, int attempts,
-                         const Attempt& last) {
+std::string callbackBody(const std::string& jobId, model::State status, int attempts,
+                         const model::Attempt& last) {
   json::Writer w;
   w.beginObject();
   w.key("jobId").string(jobId);
@@ -104,49 +104,49 @@ std::string callbackBody(const std::string& jobId, State status, int attempts,
   return w.take();
 }
 
-Completion AttemptRunner::run(const Claimed& d) {
+model::Completion AttemptRunner::run(const model::Claimed& d) {
   auto routing = routing_();
-  return d.kind == Kind::kEvent ? runEvent(d, *routing) : runJob(d, *routing);
+  return d.kind == model::Kind::kEvent ? runEvent(d, *routing) : runJob(d, *routing);
 }
 
-Completion AttemptRunner::runJob(const Claimed& d, const route::Routing& r) {
+model::Completion AttemptRunner::runJob(const model::Claimed& d, const route::Routing& r) {
   const config::Config& cfg = r.config();
   const config::ProjectConfig* project = r.project(d.projectId);
   const std::string prefix = "X-" + (project ? project->headerPrefix : std::string("Dispatch"));
   const TimeMs firedAt = clock_.nowMs();
   const int attemptNo = d.attemptsBefore + 1;
-  std::string body = d.kind == Kind::kJob ? jobBody(d, firedAt) : d.body.value_or("");
+  std::string body = d.kind == model::Kind::kJob ? jobBody(d, firedAt) : d.body.value_or("");
   Headers headers{{"Content-Type", "application/json"}, {"User-Agent", "Dispatch/" DISPATCH_VERSION}};
-  std::vector<std::string> keys = project ? decodeSigningKeys(project->signingSecrets) : std::vector<std::string>{};
-  for (auto& h : standardWebhookHeaders(keys, d.messageId, firedAt / 1000, body)) {
+  std::vector<std::string> keys = project ? verify::decodeSigningKeys(project->signingSecrets) : std::vector<std::string>{};
+  for (auto& h : verify::standardWebhookHeaders(keys, d.messageId, firedAt / 1000, body)) {
     headers.push_back(std::move(h));
   }
   if (d.jobId) headers.emplace_back(prefix + "-Job-ID", *d.jobId);
   headers.emplace_back(prefix + "-Attempt", std::to_string(attemptNo));
   plugin::DeliveryResult res =
       http_.post(d.url, headers, body, cfg.jobs.timeoutMs, cfg.delivery.maxResponseBytes);
-  Completion c = complete(d, res, cfg.jobs.retry, firedAt, clock_.nowMs(), false);
-  if (d.kind == Kind::kJob && d.callbackUrl && isTerminal(c.next)) {
+  model::Completion c = complete(d, res, cfg.jobs.retry, firedAt, clock_.nowMs(), false);
+  if (d.kind == model::Kind::kJob && d.callbackUrl && model::isTerminal(c.next)) {
     std::string jobId = d.jobId.value_or(d.id);
-    c.callback = Completion::Callback{newUuidV7(), d.projectId, jobId, *d.callbackUrl,
+    c.callback = model::Completion::Callback{newUuidV7(), d.projectId, jobId, *d.callbackUrl,
                                       callbackBody(jobId, c.next, attemptNo, c.attempt)};
   }
   return c;
 }
 
-Completion AttemptRunner::runEvent(const Claimed& d, const route::Routing& r) {
+model::Completion AttemptRunner::runEvent(const model::Claimed& d, const route::Routing& r) {
   const TimeMs now = clock_.nowMs();
   const route::DestinationEntry* dest = r.destination(d.projectId, d.destination.value_or(""));
   if (dest == nullptr) {
     plugin::DeliveryResult gone =
         plugin::DeliveryResult::permanent("destination is no longer configured");
-    return complete(d, gone, RetryPolicy{}, now, now, false);
+    return complete(d, gone, model::RetryPolicy{}, now, now, false);
   }
   const config::DestinationConfig& dc = *dest->config;
   if (dc.rateLimitPerSec) {
     int64_t wait = limiter_.acquire(d.projectId + "/" + dc.name, *dc.rateLimitPerSec, now);
     if (wait > 0) {
-      Completion c;
+      model::Completion c;
       c.deliveryId = d.id;
       c.leaseSeq = d.leaseSeq;
       c.deferred = true;
@@ -172,7 +172,7 @@ Completion AttemptRunner::runEvent(const Claimed& d, const route::Routing& r) {
   Headers& h = pd.headers;
   h.emplace_back("Content-Type", d.eventContentType.value_or("application/json"));
   h.emplace_back("User-Agent", "Dispatch/" DISPATCH_VERSION);
-  for (auto& sh : standardWebhookHeaders(dest->signingKeys, d.messageId, now / 1000, pd.body)) {
+  for (auto& sh : verify::standardWebhookHeaders(dest->signingKeys, d.messageId, now / 1000, pd.body)) {
     h.push_back(std::move(sh));
   }
   h.emplace_back(prefix + "-Event-ID", pd.eventId);

@@ -6,7 +6,7 @@
 #include <functional>
 #include <memory>
 
-#include "core/delivery/delivery.h"
+#include "core/model/delivery.h"
 #include "core/delivery/rate_limiter.h"
 #include "core/plugin/destination.h"
 #include "core/route/routing.h"
@@ -24,11 +24,11 @@ class AttemptRunner {
   // One attempt; never throws. The Completion carries the attempt log row and the next
   // state; for a job reaching SUCCESS or DEAD with a callbackUrl, the callback to create;
   // for a rate-limited destination, a deferral (no attempt made).
-  Completion run(const Claimed& d);
+  model::Completion run(const model::Claimed& d);
 
  private:
-  Completion runJob(const Claimed& d, const route::Routing& r);
-  Completion runEvent(const Claimed& d, const route::Routing& r);
+  model::Completion runJob(const model::Claimed& d, const route::Routing& r);
+  model::Completion runEvent(const model::Claimed& d, const route::Routing& r);
 
   RoutingSource routing_;
   plugin::HttpSender& http_;
@@ -37,10 +37,10 @@ class AttemptRunner {
 };
 
 // The body POSTed for a job attempt: {"jobId","title","payload","firedAt"}, payload raw.
-std::string jobBody(const Claimed& d, TimeMs firedAt);
+std::string jobBody(const model::Claimed& d, TimeMs firedAt);
 
 // The callback body: {"jobId","status","attempts","responseCode","responseBody","firedAt"}.
-std::string callbackBody(const std::string& jobId, State status, int attempts,
-                         const Attempt& last);
+std::string callbackBody(const std::string& jobId, model::State status, int attempts,
+                         const model::Attempt& last);
 
 }  // namespace dispatch::delivery

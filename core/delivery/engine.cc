@@ -98,7 +98,7 @@ int Engine::reserve(int n) {
   return granted;
 }
 
-void Engine::handOver(std::vector<Claimed> items, int reserved) {
+void Engine::handOver(std::vector<model::Claimed> items, int reserved) {
   std::vector<std::pair<std::string, int64_t>> giveBack;
   {
     std::lock_guard<std::mutex> g(mu_);
@@ -311,7 +311,7 @@ int64_t Engine::congestionDeferMs(const std::string& key, int64_t now) const {
 
 void Engine::workerLoop() {
   while (true) {
-    Claimed d;
+    model::Claimed d;
     std::string key;
     int64_t started;
     {
@@ -336,7 +336,7 @@ void Engine::workerLoop() {
       started = steadyMs();
       if (int64_t defer = congestionDeferMs(key, started); defer > 0) {
         // No attempt: the delivery goes back to the store, due later.
-        Completion c;
+        model::Completion c;
         c.deliveryId = d.id;
         c.leaseSeq = d.leaseSeq;
         c.deferred = true;
@@ -348,7 +348,7 @@ void Engine::workerLoop() {
       ++busy_;
       receiverStarts_[key].insert(started);
     }
-    Completion c = runner_.run(d);
+    model::Completion c = runner_.run(d);
     {
       std::lock_guard<std::mutex> g(mu_);
       --busy_;
@@ -370,7 +370,7 @@ void Engine::workerLoop() {
 }
 
 void Engine::completionLoop() {
-  std::vector<Completion> batch;
+  std::vector<model::Completion> batch;
   std::vector<bool> ours;
   while (true) {
     {
@@ -412,7 +412,7 @@ void Engine::completionLoop() {
   }
 }
 
-bool Engine::commitCompletions(const std::vector<Completion>& batch, std::vector<bool>* ours) {
+bool Engine::commitCompletions(const std::vector<model::Completion>& batch, std::vector<bool>* ours) {
   // A store outage must not lose the outcomes: retry for a while. If it never comes back,
   // the leases expire and the deliveries are attempted again (at least once, never lost).
   for (int i = 0; i < 50; ++i) {
@@ -441,7 +441,7 @@ bool Engine::commitCompletions(const std::vector<Completion>& batch, std::vector
   return false;
 }
 
-void Engine::afterCommit(const Completion& c) {
+void Engine::afterCommit(const model::Completion& c) {
   auto& m = metrics::global();
   if (c.deferred) {
     m.deliveryDeferred.inc();
@@ -449,15 +449,15 @@ void Engine::afterCommit(const Completion& c) {
     return;
   }
   m.attemptLatency.observeMs(c.attempt.durationMs);
-  (c.next == State::kSuccess ? m.deliverySuccess
-   : c.next == State::kDead  ? m.deliveryDead
+  (c.next == model::State::kSuccess ? m.deliverySuccess
+   : c.next == model::State::kDead  ? m.deliveryDead
                              : m.deliveryRetry)
       .inc();
   log::info("attempt", {{"delivery_id", c.deliveryId},
                         {"attempt", c.attempt.attempt},
                         {"status", toString(c.next)},
                         {"duration_ms", static_cast<long long>(c.attempt.durationMs)}});
-  if (c.next == State::kFailed) notifyDue(c.nextAttemptAt);
+  if (c.next == model::State::kFailed) notifyDue(c.nextAttemptAt);
   if (c.callback) notifyDue(0);
 }
 

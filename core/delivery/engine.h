@@ -73,7 +73,7 @@ class Engine : public Handoff {
 
   // Handoff: deliveries stored already leased to this node.
   int reserve(int n) override;
-  void handOver(std::vector<Claimed> items, int reserved) override;
+  void handOver(std::vector<model::Claimed> items, int reserved) override;
   int64_t leaseMs() const override { return opts_.leaseMs; }
 
  private:
@@ -92,15 +92,15 @@ class Engine : public Handoff {
   void wakeWorkersLocked(size_t n);  // with mu_ held: wakes a worker for each of n new items
   // Commits a batch of outcomes (retrying while the store is down); `ours[i]` false when
   // completion i lost its lease. False if the batch could not be written at all.
-  bool commitCompletions(const std::vector<Completion>& batch, std::vector<bool>* ours);
-  void afterCommit(const Completion& c);
+  bool commitCompletions(const std::vector<model::Completion>& batch, std::vector<bool>* ours);
+  void afterCommit(const model::Completion& c);
   // With mu_ held: when `key` is congested, how long to defer a delivery to it; else 0.
   int64_t congestionDeferMs(const std::string& key, int64_t nowSteadyMs) const;
 
   // Claimed or handed-over work not started yet, with the time its lease runs out as far as
   // this node knows (the lease it wrote, or its last renewal).
   struct Queued {
-    Claimed item;
+    model::Claimed item;
     TimeMs leaseUntil = 0;
   };
   struct Held {
@@ -142,7 +142,7 @@ class Engine : public Handoff {
   // many wait.
   std::condition_variable doneCv_;
   std::condition_variable idleCv_;  // stop() waits here for the last attempt and outcome
-  std::deque<Completion> done_;
+  std::deque<model::Completion> done_;
   int committing_ = 0;
   bool completionsStop_ = false;
   std::vector<std::thread> completers_;

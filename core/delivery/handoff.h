@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "core/delivery/delivery.h"
+#include "core/model/delivery.h"
 
 namespace dispatch::delivery {
 
@@ -18,7 +18,7 @@ class Handoff {
   virtual int reserve(int n) = 0;
   // Hands over what was stored leased (at most the reservation) and ends the reservation
   // of `reserved`. Call exactly once per reserve(), with an empty list if nothing was stored.
-  virtual void handOver(std::vector<Claimed> items, int reserved) = 0;
+  virtual void handOver(std::vector<model::Claimed> items, int reserved) = 0;
   // How long a handed-over delivery's lease is stored for; renewed while held.
   virtual int64_t leaseMs() const = 0;
 };

@@ -1,11 +1,11 @@
 // Pure translation of what a destination reported into what the retry policy needs.
 #pragma once
 
-#include "core/delivery/retry_policy.h"
+#include "core/model/retry_policy.h"
 #include "core/plugin/destination.h"
 
 namespace dispatch::delivery {
 
-AttemptOutcome classify(const plugin::DeliveryResult& r, TimeMs now);
+model::AttemptOutcome classify(const plugin::DeliveryResult& r, TimeMs now);
 
 }  // namespace dispatch::delivery

@@ -32,7 +32,7 @@ void writeDelivery(json::Writer& w, const store::DeliveryView& d, bool withLogs)
   w.key("id").string(d.id);
   w.key("eventId").stringOrNull(d.eventId);
   w.key("destination").string(d.destination);
-  w.key("status").string(delivery::toString(d.status));
+  w.key("status").string(model::toString(d.status));
   w.key("attempts").number(static_cast<int64_t>(d.attempts));
   w.key("nextAttemptAt")
       .stringOrNull(d.nextAttemptAt ? std::optional(formatIsoUtc(*d.nextAttemptAt)) : std::nullopt);
@@ -121,9 +121,9 @@ Response replay(Request& req, ApiContext& ctx) {
 Response listDeliveries(Request& req, ApiContext& ctx) {
   auto caller = authenticate(req, ctx);
   if (!caller) return errorResponse(caller.status());
-  std::optional<delivery::State> status;
+  std::optional<model::State> status;
   if (auto s = req.queryParam("status")) {
-    status = delivery::parseState(*s);
+    status = model::parseState(*s);
     if (!status) {
       return envelope(400,
                       "status must be one of SCHEDULED, FIRING, SUCCESS, FAILED, DEAD, "

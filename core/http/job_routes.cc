@@ -33,9 +33,9 @@ void schedule(Request& req, ApiContext& ctx, Reply reply) {
 Response list(Request& req, ApiContext& ctx) {
   auto caller = authenticate(req, ctx);
   if (!caller) return errorResponse(caller.status());
-  jobs::JobFilter f;
+  model::JobFilter f;
   if (auto s = req.queryParam("status")) {
-    auto st = delivery::parseState(*s);
+    auto st = model::parseState(*s);
     if (!st) {
       return envelope(400,
                       "status must be one of SCHEDULED, FIRING, SUCCESS, FAILED, DEAD, "

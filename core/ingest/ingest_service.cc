@@ -28,8 +28,8 @@ bool isCredentialHeader(const std::string& lowerName) {
 
 }  // namespace
 
-route::Headers normalizeHeaders(const route::Headers& in) {
-  route::Headers out;
+model::Headers normalizeHeaders(const model::Headers& in) {
+  model::Headers out;
   out.reserve(in.size());
   for (const auto& [k, v] : in) {
     std::string name = lower(k);
@@ -99,13 +99,13 @@ void IngestService::acceptAsync(const route::Routing& routing, const HookRequest
 
   // What the commit's completion needs, alive until it has run.
   struct Pending {
-    route::IncomingEvent e;
-    route::RoutePlan plan;
+    model::IncomingEvent e;
+    model::RoutePlan plan;
     int scheduled = 0;
     int granted = 0;
   };
   auto p = std::make_shared<Pending>();
-  route::IncomingEvent& e = p->e;
+  model::IncomingEvent& e = p->e;
   e.id = newUuidV7();
   e.projectId = src->projectId;
   e.source = req.slug;
@@ -127,12 +127,12 @@ void IngestService::acceptAsync(const route::Routing& routing, const HookRequest
   }
 
   p->plan = routing.plan(e);
-  for (const auto& d : p->plan.deliveries) p->scheduled += d.state == delivery::State::kScheduled;
+  for (const auto& d : p->plan.deliveries) p->scheduled += d.state == model::State::kScheduled;
   p->granted = handoff_ != nullptr ? handoff_->reserve(p->scheduled) : 0;
   int leased = 0;
   for (auto& d : p->plan.deliveries) {
     if (leased == p->granted) break;
-    if (d.state != delivery::State::kScheduled) continue;
+    if (d.state != model::State::kScheduled) continue;
     d.leaseUntil = e.receivedAt + handoff_->leaseMs();
     ++leased;
   }
@@ -142,7 +142,7 @@ void IngestService::acceptAsync(const route::Routing& routing, const HookRequest
         if (handoff != nullptr) {
           bool stored = out.isOk() && !out->duplicate;
           handoff->handOver(stored ? store::EventStore::leasedClaims(p->e, p->plan)
-                                   : std::vector<delivery::Claimed>{},
+                                   : std::vector<model::Claimed>{},
                             p->granted);
         }
         if (!out) return done(out.status());

@@ -17,8 +17,8 @@ namespace dispatch::ingest {
 struct HookRequest {
   std::string slug;
   std::function<std::optional<std::string>(std::string_view)> header;  // case-insensitive
-  route::Headers headers;  // all of them, names as received
-  route::Headers query;
+  model::Headers headers;  // all of them, names as received
+  model::Headers query;
   std::string body;
 };
 
@@ -34,7 +34,7 @@ std::string extractEventType(const config::EventTypeConfig& cfg, const HookReque
 
 // Lower-cased names, repeated headers joined with ", ", credential headers (Authorization,
 // Proxy-Authorization, Cookie, X-Api-Key) removed.
-route::Headers normalizeHeaders(const route::Headers& in);
+model::Headers normalizeHeaders(const model::Headers& in);
 
 // The stored idempotency value: as sent up to 200 bytes, else "sha256:<hex>" of it.
 std::string idempotencyValue(const std::string& raw);

@@ -11,7 +11,7 @@ Result<std::vector<std::string>> replayEvent(const route::Routing& routing,
   if (routing.source(ev->source) == nullptr) {
     return Status(Code::kInvalid, "The event's source is no longer configured");
   }
-  route::RoutePlan plan = routing.plan(*ev);
+  model::RoutePlan plan = routing.plan(*ev);
   plan.skips.clear();  // the event's skip list describes its first routing
   std::vector<std::string> ids;
   for (auto& d : plan.deliveries) {

@@ -3,7 +3,7 @@
 
 namespace dispatch::jobs {
 
-void writeAttempts(json::Writer& w, const std::vector<delivery::Attempt>& logs) {
+void writeAttempts(json::Writer& w, const std::vector<model::Attempt>& logs) {
   w.beginArray();
   for (const auto& a : logs) {
     w.beginObject();
@@ -20,7 +20,7 @@ void writeAttempts(json::Writer& w, const std::vector<delivery::Attempt>& logs) 
   w.endArray();
 }
 
-void writeJob(json::Writer& w, const Job& j, bool withProject, bool withLogs) {
+void writeJob(json::Writer& w, const model::Job& j, bool withProject, bool withLogs) {
   w.beginObject();
   w.key("id").string(j.id);
   w.key("projectId").string(j.projectId);
@@ -28,7 +28,7 @@ void writeJob(json::Writer& w, const Job& j, bool withProject, bool withLogs) {
   w.key("webhookUrl").string(j.webhookUrl);
   w.key("payload").raw(j.payload);
   w.key("fireAt").string(formatIsoUtc(j.fireAt));
-  w.key("status").string(delivery::toString(j.status));
+  w.key("status").string(model::toString(j.status));
   w.key("retryCount").number(static_cast<int64_t>(j.retryCount));
   if (j.callbackUrl) w.key("callbackUrl").string(*j.callbackUrl);
   w.key("createdAt").string(formatIsoUtc(j.createdAt));
@@ -46,7 +46,7 @@ void writeJob(json::Writer& w, const Job& j, bool withProject, bool withLogs) {
   w.endObject();
 }
 
-std::string jobJson(const Job& j, bool withProject, bool withLogs) {
+std::string jobJson(const model::Job& j, bool withProject, bool withLogs) {
   json::Writer w;
   writeJob(w, j, withProject, withLogs);
   return w.take();

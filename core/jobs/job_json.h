@@ -4,14 +4,14 @@
 #include <string>
 #include <vector>
 
-#include "core/jobs/job.h"
+#include "core/model/job.h"
 #include "core/util/json.h"
 
 namespace dispatch::jobs {
 
 // Writes the job object. `withProject` adds "project":{"id","name"}; `withLogs` adds "logs".
-void writeJob(json::Writer& w, const Job& j, bool withProject, bool withLogs);
-void writeAttempts(json::Writer& w, const std::vector<delivery::Attempt>& logs);
-std::string jobJson(const Job& j, bool withProject, bool withLogs);
+void writeJob(json::Writer& w, const model::Job& j, bool withProject, bool withLogs);
+void writeAttempts(json::Writer& w, const std::vector<model::Attempt>& logs);
+std::string jobJson(const model::Job& j, bool withProject, bool withLogs);
 
 }  // namespace dispatch::jobs

@@ -42,7 +42,7 @@ void JobService::scheduleAsync(const std::string& projectId, std::string_view bo
   TimeMs now = clock_.nowMs();
   auto req = validateJobRequest(body, limits, now);
   if (!req) return done(req.status());
-  NewJob nj;
+  model::NewJob nj;
   nj.id = newUuidV7();
   nj.projectId = projectId;
   nj.title = req->title;

@@ -7,13 +7,13 @@
 #include <string>
 
 #include "core/config/config.h"
-#include "core/jobs/job.h"
+#include "core/model/job.h"
 #include "core/store/job_store.h"
 
 namespace dispatch::jobs {
 
 struct ScheduleResult {
-  Job job;
+  model::Job job;
   bool created = true;
 };
 

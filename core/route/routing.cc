@@ -1,12 +1,12 @@
 // Building the routing table and planning an event's deliveries.
 #include "core/route/routing.h"
 
-#include "core/delivery/signer.h"
+#include "core/verify/signer.h"
 #include "core/net/network_policy.h"
 #include "core/plugin/destinations.h"
 #include "core/plugin/registry.h"
 #include "core/route/glob.h"
-#include "core/store/project_store.h"
+#include "core/model/ids.h"
 #include "core/transform/transform.h"
 #include "core/util/uuid.h"
 #include "core/verify/verifier.h"
@@ -43,7 +43,7 @@ std::shared_ptr<const Routing> Routing::build(std::shared_ptr<const config::Conf
   auto r = std::shared_ptr<Routing>(new Routing());
   r->cfg_ = cfg;
   for (const auto& p : cfg->projects) {
-    std::string pid = store::projectIdFor(p.name);
+    std::string pid = model::projectIdFor(p.name);
     r->projects_.emplace(pid, &p);
     for (const auto& s : p.sources) {
       SourceEntry e;
@@ -74,7 +74,7 @@ std::shared_ptr<const Routing> Routing::build(std::shared_ptr<const config::Conf
       e.project = &p;
       e.config = &d;
       e.impl = std::move(impl).value();
-      e.signingKeys = delivery::decodeSigningKeys(d.secrets.empty() ? p.signingSecrets : d.secrets);
+      e.signingKeys = verify::decodeSigningKeys(d.secrets.empty() ? p.signingSecrets : d.secrets);
       r->destinations_.emplace(destKey(pid, d.name), std::move(e));
     }
     for (const auto& l : p.links) {
@@ -115,8 +115,8 @@ const DestinationEntry* Routing::destination(const std::string& projectId,
   return it == destinations_.end() ? nullptr : &it->second;
 }
 
-RoutePlan Routing::plan(const IncomingEvent& e) const {
-  RoutePlan plan;
+model::RoutePlan Routing::plan(const model::IncomingEvent& e) const {
+  model::RoutePlan plan;
   auto it = links_.find(e.source);
   if (it == links_.end()) return plan;
   for (const LinkEntry& l : it->second) {
@@ -125,7 +125,7 @@ RoutePlan Routing::plan(const IncomingEvent& e) const {
       plan.skips.push_back({dc.name, "event type filter"});
       continue;
     }
-    PlannedDelivery d;
+    model::PlannedDelivery d;
     d.id = newUuidV7();
     d.destination = dc.name;
     d.url = dc.url;
@@ -138,7 +138,7 @@ RoutePlan Routing::plan(const IncomingEvent& e) const {
         continue;
       }
       if (out.kind == transform::Output::Kind::kError) {
-        d.state = delivery::State::kDead;
+        d.state = model::State::kDead;
         d.error = out.error;
       } else {
         if (out.bodyChanged) d.body = std::move(out.body);
@@ -146,7 +146,7 @@ RoutePlan Routing::plan(const IncomingEvent& e) const {
         d.eventType = out.type;
       }
     }
-    if (d.state != delivery::State::kDead && !anyGlobMatches(dc.events, d.eventType)) {
+    if (d.state != model::State::kDead && !anyGlobMatches(dc.events, d.eventType)) {
       plan.skips.push_back({dc.name, "event type filter"});
       continue;
     }

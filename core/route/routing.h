@@ -11,7 +11,7 @@
 
 #include "core/config/config.h"
 #include "core/plugin/destination.h"
-#include "core/route/event.h"
+#include "core/model/event.h"
 #include "core/util/status.h"
 
 namespace dispatch::verify {
@@ -66,7 +66,7 @@ class Routing {
   const DestinationEntry* destination(const std::string& projectId, const std::string& name) const;
 
   // Filters and transforms `e` through every link of its source.
-  RoutePlan plan(const IncomingEvent& e) const;
+  model::RoutePlan plan(const model::IncomingEvent& e) const;
 
  private:
   std::shared_ptr<const config::Config> cfg_;

@@ -12,7 +12,7 @@ class Connection : public pqxx::connection {
   using pqxx::connection::connection;
 
   // Prepares `sql` under `name` once per connection (hot statements skip parse and plan).
-  const std::string& prepared(const std::string& name, const char* sql) {
+  const std::string& prepared(const std::string& name, const std::string& sql) {
     if (prepared_.insert(name).second) prepare(name, sql);
     return name;
   }

@@ -2,7 +2,6 @@
 #include "core/store/db.h"
 
 #include "core/store/connection.h"
-
 #include "core/util/log.h"
 
 namespace dispatch::store {
@@ -94,10 +93,12 @@ Status Db::run(const std::function<void(Connection&)>& fn, std::chrono::millisec
 }
 
 bool Db::ping() {
-  Status st = run([](Connection& c) {
-    pqxx::nontransaction tx(c);
-    tx.exec("SELECT 1");
-  }, std::chrono::milliseconds(2000));
+  Status st = run(
+      [](Connection& c) {
+        pqxx::nontransaction tx(c);
+        tx.exec("SELECT 1");
+      },
+      std::chrono::milliseconds(2000));
   return st.isOk();
 }
 

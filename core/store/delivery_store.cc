@@ -6,6 +6,7 @@
 #include "core/store/array_literal.h"
 #include "core/store/connection.h"
 #include "core/store/group_commit_tx.h"
+#include "core/store/sql_states.h"
 
 namespace dispatch::store {
 namespace {
@@ -20,12 +21,18 @@ namespace {
 // keeps every step an index lookup whatever the table sizes: ids as an array (no hash
 // semi-join over deliveries) and the job/event columns through LATERAL ... LIMIT 1 (not
 // pulled up into a join the planner could hash over the whole events or jobs table).
-const char* kClaimSql =
-    "WITH due AS (SELECT id FROM deliveries WHERE status IN ('SCHEDULED','FAILED') "
+const std::string kClaimSql =
+    "WITH due AS (SELECT id FROM deliveries WHERE status IN " +
+    sql::from(model::Transition::kClaim) +
+    " "
     "  AND due_at <= ms_to_ts($2) ORDER BY due_at LIMIT $1 FOR UPDATE SKIP LOCKED), "
-    "expired AS (SELECT id FROM deliveries WHERE status = 'FIRING' "
+    "expired AS (SELECT id FROM deliveries WHERE status IN " +
+    sql::from(model::Transition::kReclaim) +
+    " "
     "  AND lease_until < ms_to_ts($2) ORDER BY lease_until LIMIT $1 FOR UPDATE SKIP LOCKED), "
-    "upd AS (UPDATE deliveries d SET status = 'FIRING', lease_until = ms_to_ts($2 + $3), "
+    "upd AS (UPDATE deliveries d SET status = " +
+    sql::to(model::Transition::kClaim) +
+    ", lease_until = ms_to_ts($2 + $3), "
     "  lease_seq = d.lease_seq + 1, updated_at = now() "
     "  WHERE d.id = ANY(ARRAY(SELECT id FROM due UNION ALL SELECT id FROM expired)) "
     "  RETURNING d.id, d.project_id, d.kind, d.job_id, d.event_id, d.destination, d.url, "
@@ -37,9 +44,13 @@ const char* kClaimSql =
     "upd.event_type, upd.headers, upd.source, ev.body, ev.content_type "
     "FROM upd "
     "LEFT JOIN LATERAL (SELECT id, title, payload, callback_url FROM jobs "
-    "  WHERE id = upd.job_id AND upd.kind = 1 LIMIT 1) j ON true "
+    "  WHERE id = upd.job_id AND upd.kind = " +
+    sql::kind(model::Kind::kJob) +
+    " LIMIT 1) j ON true "
     "LEFT JOIN LATERAL (SELECT CASE WHEN upd.body IS NULL THEN body END AS body, content_type "
-    "  FROM events WHERE id = upd.event_id AND upd.kind = 2 LIMIT 1) ev ON true "
+    "  FROM events WHERE id = upd.event_id AND upd.kind = " +
+    sql::kind(model::Kind::kEvent) +
+    " LIMIT 1) ev ON true "
     "ORDER BY upd.due_at";
 
 std::optional<std::string> optStr(const pqxx::field& f) {
@@ -47,11 +58,11 @@ std::optional<std::string> optStr(const pqxx::field& f) {
   return std::string(f.c_str());
 }
 
-delivery::Claimed claimedFromRow(const pqxx::row& r) {
-  delivery::Claimed c;
+model::Claimed claimedFromRow(const pqxx::row& r) {
+  model::Claimed c;
   c.id = r[0].c_str();
   c.projectId = r[1].c_str();
-  c.kind = static_cast<delivery::Kind>(r[2].as<int>());
+  c.kind = static_cast<model::Kind>(r[2].as<int>());
   c.jobId = optStr(r[3]);
   c.eventId = optStr(r[4]);
   c.destination = optStr(r[5]);
@@ -76,9 +87,9 @@ delivery::Claimed claimedFromRow(const pqxx::row& r) {
 
 }  // namespace
 
-Result<std::vector<delivery::Claimed>> DeliveryStore::claimDue(int limit, TimeMs now,
-                                                               int64_t leaseMs) {
-  std::vector<delivery::Claimed> out;
+Result<std::vector<model::Claimed>> DeliveryStore::claimDue(int limit, TimeMs now,
+                                                            int64_t leaseMs) {
+  std::vector<model::Claimed> out;
   Status st = db_.run([&](Connection& c) {
     pqxx::work tx(c);
     // A claim is only a lease: if the database loses this commit in a crash, the rows are
@@ -100,10 +111,12 @@ Result<std::vector<TimeMs>> DeliveryStore::dueTimes(TimeMs now, TimeMs until, in
   std::vector<TimeMs> out;
   Status st = db_.run([&](Connection& c) {
     pqxx::nontransaction tx(c);
-    auto r = tx.exec_params(
-        "SELECT ts_to_ms(due_at) FROM deliveries WHERE status IN ('SCHEDULED','FAILED') "
-        "AND due_at > ms_to_ts($1) AND due_at <= ms_to_ts($2) ORDER BY due_at LIMIT $3",
-        static_cast<long long>(now), static_cast<long long>(until), limit);
+    static const std::string kSql =
+        "SELECT ts_to_ms(due_at) FROM deliveries WHERE status IN " +
+        sql::from(model::Transition::kClaim) +
+        " AND due_at > ms_to_ts($1) AND due_at <= ms_to_ts($2) ORDER BY due_at LIMIT $3";
+    auto r =
+        tx.exec_params(kSql, static_cast<long long>(now), static_cast<long long>(until), limit);
     for (const auto& row : r) out.push_back(row[0].as<long long>());
   });
   if (!st) return st;
@@ -115,10 +128,11 @@ Result<std::optional<TimeMs>> DeliveryStore::nextLeaseExpiry(TimeMs now) {
   Status st = db_.run([&](Connection& c) {
     pqxx::nontransaction tx(c);
     // The partial index deliveries_lease, read in order from `now`: one row.
-    auto r = tx.exec_params(
-        "SELECT ts_to_ms(lease_until) + 1 FROM deliveries WHERE status = 'FIRING' "
-        "AND lease_until > ms_to_ts($1) ORDER BY lease_until LIMIT 1",
-        static_cast<long long>(now));
+    static const std::string kSql =
+        "SELECT ts_to_ms(lease_until) + 1 FROM deliveries WHERE status IN " +
+        sql::from(model::Transition::kReclaim) +
+        " AND lease_until > ms_to_ts($1) ORDER BY lease_until LIMIT 1";
+    auto r = tx.exec_params(kSql, static_cast<long long>(now));
     if (!r.empty() && !r[0][0].is_null()) out = r[0][0].as<long long>();
   });
   if (!st) return st;
@@ -128,9 +142,11 @@ Result<std::optional<TimeMs>> DeliveryStore::nextLeaseExpiry(TimeMs now) {
 namespace {
 
 // One round trip: the attempt row is written only when our lease still holds.
-const char* kCompleteSql =
+const std::string kCompleteSql =
     "WITH u AS (UPDATE deliveries SET status = $3::text, attempts = attempts + 1, "
-    "due_at = CASE WHEN $3::text = 'FAILED' THEN ms_to_ts($4) ELSE due_at END, "
+    "due_at = CASE WHEN $3::text = " +
+    sql::to(model::Transition::kFail) +
+    " THEN ms_to_ts($4) ELSE due_at END, "
     "lease_until = NULL, last_error = $5, last_code = $6::integer, fired_at = ms_to_ts($7), "
     "updated_at = now() WHERE id = $1 AND lease_seq = $2 AND lease_until IS NOT NULL RETURNING id) "
     "INSERT INTO attempts (id, delivery_id, attempt, status, response_code, response_body, "
@@ -138,22 +154,22 @@ const char* kCompleteSql =
     "$13 "
     "FROM u RETURNING delivery_id";
 
-const char* kDeferSql =
-    "UPDATE deliveries SET status = CASE WHEN attempts > 0 THEN 'FAILED' ELSE 'SCHEDULED' "
-    "END, due_at = ms_to_ts($3), lease_until = NULL, updated_at = now() "
+const std::string kDeferSql =
+    "UPDATE deliveries SET status = " + sql::released() +
+    ", due_at = ms_to_ts($3), lease_until = NULL, updated_at = now() "
     "WHERE id = $1 AND lease_seq = $2 AND lease_until IS NOT NULL RETURNING id";
 
-void insertCallback(pqxx::transaction_base& tx, const delivery::Completion::Callback& cb) {
-  tx.exec_params(
+void insertCallback(pqxx::transaction_base& tx, const model::Completion::Callback& cb) {
+  static const std::string kSql =
       "INSERT INTO deliveries (id, project_id, kind, job_id, url, message_id, body, status, "
-      "due_at, created_at, updated_at) VALUES ($1::uuid,$2,3,$3,$4,$1::text,convert_to($5,'UTF8'),"
-      "'SCHEDULED',"
-      "now(),now(),now())",
-      cb.id, cb.projectId, cb.jobId, cb.url, cb.body);
+      "due_at, created_at, updated_at) VALUES ($1::uuid,$2," +
+      sql::kind(model::Kind::kCallback) + ",$3,$4,$1::text,convert_to($5,'UTF8')," +
+      sql::state(model::State::kScheduled) + ",now(),now(),now())";
+  tx.exec_params(kSql, cb.id, cb.projectId, cb.jobId, cb.url, cb.body);
 }
 
 // Writes one completion; returns false when the lease was taken over (nothing written).
-bool writeCompletion(Connection& conn, pqxx::transaction_base& tx, const delivery::Completion& c) {
+bool writeCompletion(Connection& conn, pqxx::transaction_base& tx, const model::Completion& c) {
   if (c.deferred) {
     conn.prepared("delivery_defer", kDeferSql);
     return !tx.exec_prepared("delivery_defer", c.deliveryId, static_cast<long long>(c.leaseSeq),
@@ -165,9 +181,10 @@ bool writeCompletion(Connection& conn, pqxx::transaction_base& tx, const deliver
   std::string code = a.responseCode ? std::to_string(*a.responseCode) : "";
   auto r = tx.exec_prepared(
       "delivery_complete", c.deliveryId, static_cast<long long>(c.leaseSeq),
-      delivery::toString(c.next), static_cast<long long>(c.nextAttemptAt),
+      model::toString(c.next), static_cast<long long>(c.nextAttemptAt),
       c.lastError ? c.lastError->c_str() : nullptr, a.responseCode ? code.c_str() : nullptr,
-      static_cast<long long>(a.firedAt), a.id, a.attempt, a.success ? "SUCCESS" : "FAILED",
+      static_cast<long long>(a.firedAt), a.id, a.attempt,
+      model::toString(a.success ? model::State::kSuccess : model::State::kFailed),
       a.responseBody ? a.responseBody->c_str() : nullptr, static_cast<long long>(a.durationMs),
       a.error ? a.error->c_str() : nullptr);
   if (r.empty()) return false;
@@ -177,13 +194,15 @@ bool writeCompletion(Connection& conn, pqxx::transaction_base& tx, const deliver
 
 // Many completions in one statement: arrays zipped by unnest. `d.id = ANY($1)` keeps the
 // update an index lookup however the planner sizes the unnest.
-const char* kCompleteBatchSql =
+const std::string kCompleteBatchSql =
     "WITH c AS (SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::bigint[], "
     "  $5::text[], $6::int[], $7::bigint[], $8::uuid[], $9::int[], $10::text[], $11::text[], "
     "  $12::int[], $13::text[]) AS t(id, seq, status, next_at, last_error, code, fired_at, "
     "  attempt_id, attempt, astatus, abody, duration, aerror)), "
     "u AS (UPDATE deliveries d SET status = c.status, attempts = d.attempts + 1, "
-    "  due_at = CASE WHEN c.status = 'FAILED' THEN ms_to_ts(c.next_at) ELSE d.due_at END, "
+    "  due_at = CASE WHEN c.status = " +
+    sql::to(model::Transition::kFail) +
+    " THEN ms_to_ts(c.next_at) ELSE d.due_at END, "
     "  lease_until = NULL, last_error = c.last_error, last_code = c.code, "
     "  fired_at = ms_to_ts(c.fired_at), updated_at = now() "
     "  FROM c WHERE d.id = ANY($1::uuid[]) AND d.id = c.id AND d.lease_seq = c.seq "
@@ -195,7 +214,7 @@ const char* kCompleteBatchSql =
 
 }  // namespace
 
-Status DeliveryStore::completeBatch(const std::vector<delivery::Completion>& cs,
+Status DeliveryStore::completeBatch(const std::vector<model::Completion>& cs,
                                     std::vector<bool>* ours) {
   ours->assign(cs.size(), false);
   enum {
@@ -222,14 +241,15 @@ Status DeliveryStore::completeBatch(const std::vector<delivery::Completion>& cs,
     const auto& a = c.attempt;
     cols[kId].raw(c.deliveryId);
     cols[kSeq].raw(std::to_string(c.leaseSeq));
-    cols[kStatus].text(std::string(delivery::toString(c.next)));
+    cols[kStatus].text(std::string(model::toString(c.next)));
     cols[kNext].raw(std::to_string(c.nextAttemptAt));
     cols[kErr].text(c.lastError);
     cols[kCode].integer(a.responseCode);
     cols[kFired].raw(std::to_string(a.firedAt));
     cols[kAid].raw(a.id);
     cols[kAttempt].raw(std::to_string(a.attempt));
-    cols[kAst].text(std::string(a.success ? "SUCCESS" : "FAILED"));
+    cols[kAst].text(
+        std::string(model::toString(a.success ? model::State::kSuccess : model::State::kFailed)));
     cols[kBody].text(a.responseBody);
     cols[kDur].raw(std::to_string(a.durationMs));
     cols[kAerr].text(a.error);
@@ -267,7 +287,7 @@ Status DeliveryStore::completeBatch(const std::vector<delivery::Completion>& cs,
   });
 }
 
-Status DeliveryStore::complete(const delivery::Completion& c) {
+Status DeliveryStore::complete(const model::Completion& c) {
   bool ours = true;
   Status st =
       runWrite(db_, committer_, [&](BatchTx& b) { ours = writeCompletion(b.conn(), b.tx(), c); });
@@ -280,12 +300,12 @@ Status DeliveryStore::release(const std::vector<std::pair<std::string, int64_t>>
   if (items.empty()) return Status::ok();
   return db_.run([&](Connection& conn) {
     pqxx::work tx(conn);
+    static const std::string kSql =
+        "UPDATE deliveries SET status = " + sql::released() +
+        ", lease_until = NULL, lease_seq = lease_seq + 1, due_at = LEAST(due_at, now()), "
+        "updated_at = now() WHERE id = $1 AND lease_seq = $2 AND lease_until IS NOT NULL";
     for (const auto& [id, seq] : items) {
-      tx.exec_params(
-          "UPDATE deliveries SET status = CASE WHEN attempts > 0 THEN 'FAILED' ELSE 'SCHEDULED' "
-          "END, lease_until = NULL, lease_seq = lease_seq + 1, due_at = LEAST(due_at, now()), "
-          "updated_at = now() WHERE id = $1 AND lease_seq = $2 AND lease_until IS NOT NULL",
-          id, static_cast<long long>(seq));
+      tx.exec_params(kSql, id, static_cast<long long>(seq));
     }
     tx.commit();
   });

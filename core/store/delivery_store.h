@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "core/delivery/delivery.h"
+#include "core/model/delivery.h"
 #include "core/store/db.h"
 #include "core/store/group_commit.h"
 
@@ -22,7 +22,7 @@ class DeliveryStore {
   // Claims up to `limit` deliveries due at or before `now`, oldest due first, plus
   // FIRING deliveries whose lease expired (a node died mid-attempt). Each claim is a lease
   // of `leaseMs`.
-  Result<std::vector<delivery::Claimed>> claimDue(int limit, TimeMs now, int64_t leaseMs);
+  Result<std::vector<model::Claimed>> claimDue(int limit, TimeMs now, int64_t leaseMs);
   // Due times of open deliveries in (now, until], ascending, at most `limit`.
   Result<std::vector<TimeMs>> dueTimes(TimeMs now, TimeMs until, int limit);
   // The first moment after `now` at which a lease runs out (its expiry + 1 ms), if any lease
@@ -30,11 +30,11 @@ class DeliveryStore {
   Result<std::optional<TimeMs>> nextLeaseExpiry(TimeMs now);
   // Records one attempt and moves the delivery on, if our lease still holds (else the
   // work belongs to someone else and nothing is written: returns kConflict).
-  Status complete(const delivery::Completion& c);
+  Status complete(const model::Completion& c);
   // Records many completions in one transaction (one WAL flush): attempts and delivery rows
   // in one statement each, whatever the count. `ours[i]` tells whether completion i still
   // held its lease (false: nothing of it was written). All or nothing on error.
-  Status completeBatch(const std::vector<delivery::Completion>& cs, std::vector<bool>* ours);
+  Status completeBatch(const std::vector<model::Completion>& cs, std::vector<bool>* ours);
   // Hands claimed work back (shutdown): FIRING → SCHEDULED/FAILED, due now.
   Status release(const std::vector<std::pair<std::string, int64_t>>& idsAndSeqs);
   // Extends the leases we still hold (fenced by lease_seq) to `now + leaseMs`, in one

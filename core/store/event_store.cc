@@ -10,6 +10,7 @@
 #include "core/store/connection.h"
 #include "core/store/group_commit_tx.h"
 #include "core/store/row_mapping.h"
+#include "core/store/sql_states.h"
 #include "core/util/json.h"
 #include "core/util/text.h"
 #include "core/util/uuid.h"
@@ -17,7 +18,7 @@
 namespace dispatch::store {
 namespace {
 
-std::string pairsJson(const route::Headers& h) {
+std::string pairsJson(const model::Headers& h) {
   json::Writer w;
   w.beginObject();
   for (const auto& [k, v] : h) w.key(k).string(v);
@@ -28,15 +29,15 @@ std::string pairsJson(const route::Headers& h) {
 const char* nullable(const std::optional<std::string>& s) { return s ? s->c_str() : nullptr; }
 
 // A delivery handed to this node's engine at creation is stored leased (FIRING).
-const char* storedState(const route::PlannedDelivery& d) {
-  return d.leaseUntil ? "FIRING" : delivery::toString(d.state);
+const char* storedState(const model::PlannedDelivery& d) {
+  return model::toString(d.leaseUntil ? model::State::kFiring : d.state);
 }
 
 // Inserts the planned deliveries and skips of event `e` in one statement each. `now` is the SQL
 // for the deliveries' creation (and due) time: the event's arrival on ingest, the present on a
 // replay.
-void insertPlan(pqxx::transaction_base& tx, const route::IncomingEvent& e,
-                const route::RoutePlan& plan, const std::string& now) {
+void insertPlan(pqxx::transaction_base& tx, const model::IncomingEvent& e,
+                const model::RoutePlan& plan, const std::string& now) {
   if (!plan.deliveries.empty()) {
     std::string sql =
         "INSERT INTO deliveries (id, project_id, kind, event_id, destination, url, message_id, "
@@ -65,9 +66,9 @@ void insertPlan(pqxx::transaction_base& tx, const route::IncomingEvent& e,
 }
 
 // Whether the plan leaves work for a scheduler to claim (anything scheduled, not leased).
-bool hasScheduled(const route::RoutePlan& plan) {
+bool hasScheduled(const model::RoutePlan& plan) {
   for (const auto& d : plan.deliveries) {
-    if (d.state == delivery::State::kScheduled && !d.leaseUntil) return true;
+    if (d.state == model::State::kScheduled && !d.leaseUntil) return true;
   }
   return false;
 }
@@ -103,7 +104,7 @@ const char* kInsertEventsBulk =
 // The events a group-commit batch ingests, written together when the batch is flushed.
 class EventBulk : public BatchTx::Deferred {
  public:
-  void add(const route::IncomingEvent& e, const route::RoutePlan& plan, IngestOutcome* out) {
+  void add(const model::IncomingEvent& e, const model::RoutePlan& plan, IngestOutcome* out) {
     *out = IngestOutcome{e.id, false};
     items_.push_back({&e, out});
     ev_[0].raw(e.id);
@@ -168,15 +169,17 @@ class EventBulk : public BatchTx::Deferred {
   }
 
  private:
-  std::vector<std::pair<const route::IncomingEvent*, IngestOutcome*>> items_;
+  std::vector<std::pair<const model::IncomingEvent*, IngestOutcome*>> items_;
   ArrayLiteral ev_[10];
   ArrayLiteral dl_[12];
   ArrayLiteral sk_[3];
 };
 
-const char* kDeliveryColumns =
+const std::string kDeliveryColumns =
     "d.id, d.project_id, d.event_id, COALESCE(d.destination, ''), d.status, d.attempts, "
-    "CASE WHEN d.status IN ('SCHEDULED','FAILED') THEN ts_to_ms(d.due_at) END, d.last_error, "
+    "CASE WHEN d.status IN " +
+    sql::from(model::Transition::kClaim) +
+    " THEN ts_to_ms(d.due_at) END, d.last_error, "
     "ts_to_ms(d.created_at), ts_to_ms(d.updated_at) ";
 
 DeliveryView deliveryFromRow(const pqxx::row& r) {
@@ -185,7 +188,7 @@ DeliveryView deliveryFromRow(const pqxx::row& r) {
   d.projectId = r[1].c_str();
   if (!r[2].is_null()) d.eventId = r[2].c_str();
   d.destination = r[3].c_str();
-  d.status = delivery::parseState(r[4].c_str()).value_or(delivery::State::kScheduled);
+  d.status = model::parseState(r[4].c_str()).value_or(model::State::kScheduled);
   d.attempts = r[5].as<int>();
   if (!r[6].is_null()) d.nextAttemptAt = r[6].as<long long>();
   if (!r[7].is_null()) d.error = r[7].c_str();
@@ -196,15 +199,15 @@ DeliveryView deliveryFromRow(const pqxx::row& r) {
 
 }  // namespace
 
-Result<IngestOutcome> EventStore::ingest(const route::IncomingEvent& e,
-                                         const route::RoutePlan& plan) {
+Result<IngestOutcome> EventStore::ingest(const model::IncomingEvent& e,
+                                         const model::RoutePlan& plan) {
   std::promise<Result<IngestOutcome>> promise;
   auto f = promise.get_future();
   ingestAsync(e, plan, [&promise](Result<IngestOutcome> r) { promise.set_value(std::move(r)); });
   return f.get();
 }
 
-void EventStore::ingestAsync(const route::IncomingEvent& e, const route::RoutePlan& plan,
+void EventStore::ingestAsync(const model::IncomingEvent& e, const model::RoutePlan& plan,
                              std::function<void(Result<IngestOutcome>)> done) {
   auto out = std::make_shared<IngestOutcome>();
   runWriteAsync(
@@ -223,16 +226,16 @@ void EventStore::ingestAsync(const route::IncomingEvent& e, const route::RoutePl
       });
 }
 
-std::vector<delivery::Claimed> EventStore::leasedClaims(const route::IncomingEvent& e,
-                                                        const route::RoutePlan& plan) {
+std::vector<model::Claimed> EventStore::leasedClaims(const model::IncomingEvent& e,
+                                                     const model::RoutePlan& plan) {
   // The same fields a claim reads back from the store (delivery_store.cc).
-  std::vector<delivery::Claimed> out;
+  std::vector<model::Claimed> out;
   for (const auto& d : plan.deliveries) {
     if (!d.leaseUntil) continue;
-    delivery::Claimed c;
+    model::Claimed c;
     c.id = d.id;
     c.projectId = e.projectId;
-    c.kind = delivery::Kind::kEvent;
+    c.kind = model::Kind::kEvent;
     c.eventId = e.id;
     c.destination = d.destination;
     c.url = d.url;
@@ -264,7 +267,7 @@ Result<std::optional<std::string>> EventStore::findByIdempotencyKey(const std::s
   return id;
 }
 
-Status EventStore::addDeliveries(const route::IncomingEvent& e, const route::RoutePlan& plan) {
+Status EventStore::addDeliveries(const model::IncomingEvent& e, const model::RoutePlan& plan) {
   bool found = false;
   Status st = db_.run([&](Connection& c) {
     pqxx::work tx(c);
@@ -284,10 +287,10 @@ Status EventStore::addDeliveries(const route::IncomingEvent& e, const route::Rou
   return Status::ok();
 }
 
-Result<route::IncomingEvent> EventStore::loadEvent(const std::string& id,
+Result<model::IncomingEvent> EventStore::loadEvent(const std::string& id,
                                                    const std::optional<std::string>& projectId) {
   if (!isUuid(id)) return Status(Code::kNotFound, "Event not found");
-  std::optional<route::IncomingEvent> out;
+  std::optional<model::IncomingEvent> out;
   Status st = db_.run([&](Connection& c) {
     pqxx::read_transaction tx(c);
     auto r = tx.exec_params(
@@ -296,7 +299,7 @@ Result<route::IncomingEvent> EventStore::loadEvent(const std::string& id,
         "$2::uuid)",
         id, nullable(projectId));
     if (r.empty()) return;
-    route::IncomingEvent e;
+    model::IncomingEvent e;
     e.id = r[0][0].c_str();
     e.projectId = r[0][1].c_str();
     e.source = r[0][2].c_str();
@@ -393,10 +396,11 @@ Result<DeliveryView> EventStore::getDelivery(const std::string& id,
   std::optional<DeliveryView> out;
   Status st = db_.run([&](Connection& c) {
     pqxx::read_transaction tx(c);
-    auto r = tx.exec_params(std::string("SELECT ") + kDeliveryColumns +
-                                "FROM deliveries d WHERE d.id = $1 AND d.kind = 2 AND "
-                                "($2::uuid IS NULL OR d.project_id = $2::uuid)",
-                            id, nullable(projectId));
+    static const std::string kSql =
+        "SELECT " + kDeliveryColumns +
+        "FROM deliveries d WHERE d.id = $1 AND d.kind = " + sql::kind(model::Kind::kEvent) +
+        " AND ($2::uuid IS NULL OR d.project_id = $2::uuid)";
+    auto r = tx.exec_params(kSql, id, nullable(projectId));
     if (r.empty()) return;
     out = deliveryFromRow(r[0]);
     out->logs = readAttempts(tx, id);
@@ -407,20 +411,21 @@ Result<DeliveryView> EventStore::getDelivery(const std::string& id,
 }
 
 Result<std::vector<DeliveryView>> EventStore::listDeliveries(
-    const std::optional<std::string>& projectId, const std::optional<delivery::State>& status,
+    const std::optional<std::string>& projectId, const std::optional<model::State>& status,
     const std::optional<std::string>& destination, Page page, int64_t* total) {
   std::vector<DeliveryView> out;
   Status st = db_.run([&](Connection& c) {
     pqxx::read_transaction tx(c);
-    const char* s = status ? delivery::toString(*status) : nullptr;
-    std::string where =
-        "WHERE d.kind = 2 AND ($1::uuid IS NULL OR d.project_id = $1::uuid) AND ($2::text IS "
+    const char* s = status ? model::toString(*status) : nullptr;
+    static const std::string where =
+        "WHERE d.kind = " + sql::kind(model::Kind::kEvent) +
+        " AND ($1::uuid IS NULL OR d.project_id = $1::uuid) AND ($2::text IS "
         "NULL OR d.status = $2::text) AND ($3::text IS NULL OR d.destination = $3::text) ";
     *total = tx.exec_params("SELECT count(*) FROM deliveries d " + where, nullable(projectId), s,
                             nullable(destination))[0][0]
                  .as<long long>();
-    auto r = tx.exec_params(std::string("SELECT ") + kDeliveryColumns + "FROM deliveries d " +
-                                where + "ORDER BY d.created_at DESC, d.id DESC LIMIT $4 OFFSET $5",
+    auto r = tx.exec_params("SELECT " + kDeliveryColumns + "FROM deliveries d " + where +
+                                "ORDER BY d.created_at DESC, d.id DESC LIMIT $4 OFFSET $5",
                             nullable(projectId), s, nullable(destination), page.limit,
                             static_cast<long long>(page.page - 1) * page.limit);
     for (const auto& row : r) out.push_back(deliveryFromRow(row));
@@ -436,10 +441,12 @@ Result<DeliveryView> EventStore::retryDelivery(const std::string& id,
   bool changed = false;
   Status st = db_.run([&](Connection& c) {
     pqxx::work tx(c);
-    auto r = tx.exec_params(
-        "UPDATE deliveries SET status = 'SCHEDULED', due_at = now(), updated_at = now() "
-        "WHERE id = $1 AND kind = 2 AND status IN ('DEAD','FAILED') AND attempts > 0 RETURNING id",
-        id);
+    static const std::string kSql =
+        "UPDATE deliveries SET status = " + sql::to(model::Transition::kRetry) +
+        ", due_at = now(), updated_at = now() WHERE id = $1 AND kind = " +
+        sql::kind(model::Kind::kEvent) + " AND status IN " + sql::from(model::Transition::kRetry) +
+        " AND attempts > 0 RETURNING id";
+    auto r = tx.exec_params(kSql, id);
     changed = !r.empty();
     if (changed) tx.exec("SELECT pg_notify('dispatch_due', '0')");
     tx.commit();
@@ -453,11 +460,13 @@ Result<int64_t> EventStore::redrive(const std::string& projectId, const std::str
   int64_t n = 0;
   Status st = db_.run([&](Connection& c) {
     pqxx::work tx(c);
-    auto r = tx.exec_params(
-        "UPDATE deliveries SET status = 'SCHEDULED', due_at = now(), updated_at = now() "
-        "WHERE project_id = $1 AND destination = $2 AND kind = 2 AND status = 'DEAD' "
-        "AND attempts > 0",
-        projectId, destination);
+    static const std::string kSql =
+        "UPDATE deliveries SET status = " + sql::to(model::Transition::kRedrive) +
+        ", due_at = now(), updated_at = now() WHERE project_id = $1 AND destination = $2 AND "
+        "kind = " +
+        sql::kind(model::Kind::kEvent) + " AND status IN " +
+        sql::from(model::Transition::kRedrive) + " AND attempts > 0";
+    auto r = tx.exec_params(kSql, projectId, destination);
     n = static_cast<int64_t>(r.affected_rows());
     if (n > 0) tx.exec("SELECT pg_notify('dispatch_due', '0')");
     tx.commit();

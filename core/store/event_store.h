@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "core/delivery/delivery.h"
-#include "core/route/event.h"
+#include "core/model/delivery.h"
+#include "core/model/event.h"
 #include "core/store/db.h"
 #include "core/store/group_commit.h"
 
@@ -24,13 +24,13 @@ struct DeliveryView {
   std::string projectId;
   std::optional<std::string> eventId;
   std::string destination;
-  delivery::State status = delivery::State::kScheduled;
+  model::State status = model::State::kScheduled;
   int attempts = 0;
   std::optional<TimeMs> nextAttemptAt;
   std::optional<std::string> error;
   TimeMs createdAt = 0;
   TimeMs updatedAt = 0;
-  std::vector<delivery::Attempt> logs;  // by id only
+  std::vector<model::Attempt> logs;  // by id only
 };
 
 struct EventView {
@@ -42,7 +42,7 @@ struct EventView {
   std::string body;         // raw bytes
   TimeMs receivedAt = 0;
   std::vector<DeliveryView> deliveries;
-  std::vector<route::Skip> skips;
+  std::vector<model::Skip> skips;
 };
 
 struct Page {
@@ -57,24 +57,24 @@ class EventStore {
   // Persists the event and its planned deliveries/skips atomically (group commit when a
   // committer is set). With an idempotency key already seen for the source: nothing is
   // written and the first event's id is returned.
-  Result<IngestOutcome> ingest(const route::IncomingEvent& e, const route::RoutePlan& plan);
+  Result<IngestOutcome> ingest(const model::IncomingEvent& e, const model::RoutePlan& plan);
   // As ingest, without waiting for the commit: `done` runs after it (on a group-commit
   // writer thread, see GroupCommitter::submitAsync). `e` and `plan` must stay alive and
   // unchanged until `done` has run.
-  void ingestAsync(const route::IncomingEvent& e, const route::RoutePlan& plan,
+  void ingestAsync(const model::IncomingEvent& e, const model::RoutePlan& plan,
                    std::function<void(Result<IngestOutcome>)> done);
   // What a worker needs for each delivery of `plan` stored leased (PlannedDelivery::leaseUntil),
   // as a claim would have read it back.
-  static std::vector<delivery::Claimed> leasedClaims(const route::IncomingEvent& e,
-                                                     const route::RoutePlan& plan);
+  static std::vector<model::Claimed> leasedClaims(const model::IncomingEvent& e,
+                                                     const model::RoutePlan& plan);
   // The id of the source's event with this idempotency value, if any.
   Result<std::optional<std::string>> findByIdempotencyKey(const std::string& source,
                                                           const std::string& key);
   // Adds deliveries for an existing event (replay); kNotFound once the event is gone
   // (deleted by retention since it was loaded).
-  Status addDeliveries(const route::IncomingEvent& e, const route::RoutePlan& plan);
+  Status addDeliveries(const model::IncomingEvent& e, const model::RoutePlan& plan);
 
-  Result<route::IncomingEvent> loadEvent(const std::string& id,
+  Result<model::IncomingEvent> loadEvent(const std::string& id,
                                          const std::optional<std::string>& projectId);
   Result<EventView> getEvent(const std::string& id, const std::optional<std::string>& projectId);
   Result<std::vector<EventView>> listEvents(const std::optional<std::string>& projectId,
@@ -85,7 +85,7 @@ class EventStore {
   Result<DeliveryView> getDelivery(const std::string& id,
                                    const std::optional<std::string>& projectId);
   Result<std::vector<DeliveryView>> listDeliveries(const std::optional<std::string>& projectId,
-                                                   const std::optional<delivery::State>& status,
+                                                   const std::optional<model::State>& status,
                                                    const std::optional<std::string>& destination,
                                                    Page page, int64_t* total);
   // DEAD/FAILED → SCHEDULED due now. kConflict for any other state.

@@ -8,6 +8,7 @@
 #include "core/store/connection.h"
 #include "core/store/group_commit_tx.h"
 #include "core/store/row_mapping.h"
+#include "core/store/sql_states.h"
 #include "core/util/uuid.h"
 
 namespace dispatch::store {
@@ -18,16 +19,19 @@ const char* kJobColumns =
     "d.status, d.attempts, j.callback_url, ts_to_ms(j.created_at), ts_to_ms(d.updated_at) "
     "FROM jobs j JOIN deliveries d ON d.id = j.id JOIN projects p ON p.id = j.project_id ";
 
-const char* kCreateSql =
+const std::string kCreateSql =
     "WITH j AS (INSERT INTO jobs (id, project_id, title, webhook_url, payload, fire_at, "
     "callback_url, idempotency_key, created_at) VALUES ($1,$2,$3,$4,$5,ms_to_ts($6),$7,$8,"
     "ms_to_ts($9)) ON CONFLICT (project_id, idempotency_key) DO NOTHING RETURNING id) "
     "INSERT INTO deliveries (id, project_id, kind, job_id, url, message_id, status, due_at, "
-    "created_at, updated_at) SELECT j.id, $2, 1, j.id, $4, j.id::text, 'SCHEDULED', "
+    "created_at, updated_at) SELECT j.id, $2, " +
+    sql::kind(model::Kind::kJob) + ", j.id, $4, j.id::text, " +
+    sql::state(model::State::kScheduled) +
+    ", "
     "ms_to_ts($6), ms_to_ts($9), ms_to_ts($9) FROM j RETURNING id";
 
-jobs::Job jobFromRow(const pqxx::row& r) {
-  jobs::Job j;
+model::Job jobFromRow(const pqxx::row& r) {
+  model::Job j;
   j.id = r[0].c_str();
   j.projectId = r[1].c_str();
   j.projectName = r[2].c_str();
@@ -35,10 +39,10 @@ jobs::Job jobFromRow(const pqxx::row& r) {
   j.webhookUrl = r[4].c_str();
   j.payload = r[5].c_str();
   j.fireAt = r[6].as<long long>();
-  j.status = delivery::parseState(r[7].c_str()).value_or(delivery::State::kScheduled);
+  j.status = model::parseState(r[7].c_str()).value_or(model::State::kScheduled);
   int attempts = r[8].as<int>();
   // retryCount counts failed attempts: every attempt but a final success.
-  j.retryCount = j.status == delivery::State::kSuccess ? attempts - 1 : attempts;
+  j.retryCount = j.status == model::State::kSuccess ? attempts - 1 : attempts;
   if (!r[9].is_null()) j.callbackUrl = r[9].c_str();
   j.createdAt = r[10].as<long long>();
   j.updatedAt = r[11].as<long long>();
@@ -47,8 +51,8 @@ jobs::Job jobFromRow(const pqxx::row& r) {
 
 }  // namespace
 
-Result<jobs::Job> JobStore::getIn(void* txp, const std::string& id,
-                                  const std::optional<std::string>& projectId, bool withLogs) {
+Result<model::Job> JobStore::getIn(void* txp, const std::string& id,
+                                   const std::optional<std::string>& projectId, bool withLogs) {
   auto& tx = *static_cast<pqxx::transaction_base*>(txp);
   pqxx::result r =
       projectId ? tx.exec_params(std::string("SELECT ") + kJobColumns +
@@ -56,27 +60,27 @@ Result<jobs::Job> JobStore::getIn(void* txp, const std::string& id,
                                  id, *projectId)
                 : tx.exec_params(std::string("SELECT ") + kJobColumns + "WHERE j.id = $1", id);
   if (r.empty()) return Status(Code::kNotFound, "Job not found");
-  jobs::Job j = jobFromRow(r[0]);
+  model::Job j = jobFromRow(r[0]);
   if (withLogs) j.logs = readAttempts(tx, j.id);
   return j;
 }
 
-Result<CreateOutcome> JobStore::create(const jobs::NewJob& nj) {
+Result<CreateOutcome> JobStore::create(const model::NewJob& nj) {
   std::promise<Result<CreateOutcome>> promise;
   auto f = promise.get_future();
   createAsync(nj, [&promise](Result<CreateOutcome> r) { promise.set_value(std::move(r)); });
   return f.get();
 }
 
-void JobStore::createAsync(jobs::NewJob job, std::function<void(Result<CreateOutcome>)> done) {
+void JobStore::createAsync(model::NewJob job, std::function<void(Result<CreateOutcome>)> done) {
   struct Pending {
-    jobs::NewJob nj;
-    std::optional<Result<jobs::Job>> existing;  // the Idempotency-Key's holder, read in the tx
+    model::NewJob nj;
+    std::optional<Result<model::Job>> existing;  // the Idempotency-Key's holder, read in the tx
   };
   auto p = std::make_shared<Pending>(Pending{std::move(job), std::nullopt});
   // Writes only, so it can share a group-committed transaction with other requests.
   auto work = [p](BatchTx& b) {
-    const jobs::NewJob& nj = p->nj;
+    const model::NewJob& nj = p->nj;
     Connection& c = b.conn();
     pqxx::transaction_base& tx = b.tx();
     p->existing.reset();
@@ -108,13 +112,13 @@ void JobStore::createAsync(jobs::NewJob job, std::function<void(Result<CreateOut
   };
   runWriteAsync(db_, committer_, std::move(work), [p, done = std::move(done)](Status st) {
     if (!st) return done(st);
-    const jobs::NewJob& nj = p->nj;
+    const model::NewJob& nj = p->nj;
     if (p->existing) {
       if (!*p->existing) return done(p->existing->status());
       return done(CreateOutcome{std::move(*p->existing).value(), false});
     }
     // The row is exactly what we wrote: no need to read it back.
-    jobs::Job j;
+    model::Job j;
     j.id = nj.id;
     j.projectId = nj.projectId;
     j.title = nj.title;
@@ -128,10 +132,10 @@ void JobStore::createAsync(jobs::NewJob job, std::function<void(Result<CreateOut
   });
 }
 
-Result<jobs::Job> JobStore::get(const std::string& id,
-                                const std::optional<std::string>& projectId) {
+Result<model::Job> JobStore::get(const std::string& id,
+                                 const std::optional<std::string>& projectId) {
   if (!isUuid(id)) return Status(Code::kNotFound, "Job not found");
-  std::optional<Result<jobs::Job>> out;
+  std::optional<Result<model::Job>> out;
   Status st = db_.run([&](Connection& c) {
     pqxx::read_transaction tx(c);
     out = getIn(&tx, id, projectId, true);
@@ -140,12 +144,12 @@ Result<jobs::Job> JobStore::get(const std::string& id,
   return std::move(*out);
 }
 
-Result<jobs::JobPage> JobStore::list(const jobs::JobFilter& f) {
-  jobs::JobPage page;
+Result<model::JobPage> JobStore::list(const model::JobFilter& f) {
+  model::JobPage page;
   Status st = db_.run([&](Connection& c) {
     pqxx::read_transaction tx(c);
     const char* project = f.projectId ? f.projectId->c_str() : nullptr;
-    const char* status = f.status ? delivery::toString(*f.status) : nullptr;
+    const char* status = f.status ? model::toString(*f.status) : nullptr;
     std::string where =
         "WHERE ($1::uuid IS NULL OR j.project_id = $1::uuid) "
         "AND ($2::text IS NULL OR d.status = $2::text) ";
@@ -161,9 +165,9 @@ Result<jobs::JobPage> JobStore::list(const jobs::JobFilter& f) {
   return page;
 }
 
-Result<std::optional<jobs::Job>> JobStore::findByIdempotencyKey(const std::string& projectId,
-                                                                const std::string& key) {
-  std::optional<jobs::Job> found;
+Result<std::optional<model::Job>> JobStore::findByIdempotencyKey(const std::string& projectId,
+                                                                 const std::string& key) {
+  std::optional<model::Job> found;
   Status st = db_.run([&](Connection& c) {
     pqxx::read_transaction tx(c);
     auto r = tx.exec_params(
@@ -182,10 +186,12 @@ Status JobStore::cancel(const std::string& id, const std::string& projectId) {
     pqxx::work tx(c);
     // The row lock orders us against a claim: either we flip SCHEDULED first and the
     // claim no longer sees the row, or the claim made it FIRING and we change nothing.
-    auto r = tx.exec_params(
-        "UPDATE deliveries SET status = 'CANCELLED', updated_at = now() "
-        "WHERE id = $1 AND project_id = $2 AND kind = 1 AND status = 'SCHEDULED' RETURNING id",
-        id, projectId);
+    static const std::string kSql =
+        "UPDATE deliveries SET status = " + sql::to(model::Transition::kCancel) +
+        ", updated_at = now() WHERE id = $1 AND project_id = $2 AND kind = " +
+        sql::kind(model::Kind::kJob) + " AND status IN " + sql::from(model::Transition::kCancel) +
+        " RETURNING id";
+    auto r = tx.exec_params(kSql, id, projectId);
     if (r.empty()) {
       auto ex =
           tx.exec_params("SELECT 1 FROM jobs WHERE id = $1 AND project_id = $2", id, projectId);

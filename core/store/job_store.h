@@ -5,14 +5,14 @@
 #include <optional>
 #include <string>
 
-#include "core/jobs/job.h"
+#include "core/model/job.h"
 #include "core/store/db.h"
 #include "core/store/group_commit.h"
 
 namespace dispatch::store {
 
 struct CreateOutcome {
-  jobs::Job job;
+  model::Job job;
   bool created = true;  // false: an existing job with the same Idempotency-Key
 };
 
@@ -21,22 +21,22 @@ class JobStore {
   // With a committer, creations are group-committed with other requests.
   explicit JobStore(Db& db, GroupCommitter* committer = nullptr) : db_(db), committer_(committer) {}
   // Inserts the job and its SCHEDULED delivery in one transaction and notifies every node.
-  Result<CreateOutcome> create(const jobs::NewJob& job);
+  Result<CreateOutcome> create(const model::NewJob& job);
   // As create, without waiting for the group commit: `done` runs after it, on a writer
   // thread (or here, without a committer). When the Idempotency-Key's holder must be read
   // back (a concurrent request won), that read runs on the writer thread too: it is rare.
-  void createAsync(jobs::NewJob job, std::function<void(Result<CreateOutcome>)> done);
+  void createAsync(model::NewJob job, std::function<void(Result<CreateOutcome>)> done);
   // The job with its logs (newest first). `projectId` null: any project (admin).
-  Result<jobs::Job> get(const std::string& id, const std::optional<std::string>& projectId);
-  Result<jobs::JobPage> list(const jobs::JobFilter& filter);
+  Result<model::Job> get(const std::string& id, const std::optional<std::string>& projectId);
+  Result<model::JobPage> list(const model::JobFilter& filter);
   // The project's job created with this Idempotency-Key, if any (without logs).
-  Result<std::optional<jobs::Job>> findByIdempotencyKey(const std::string& projectId,
+  Result<std::optional<model::Job>> findByIdempotencyKey(const std::string& projectId,
                                                         const std::string& key);
   // SCHEDULED → CANCELLED. kNotFound (absent/other project), kConflict (not SCHEDULED).
   Status cancel(const std::string& id, const std::string& projectId);
 
  private:
-  static Result<jobs::Job> getIn(void* tx, const std::string& id,
+  static Result<model::Job> getIn(void* tx, const std::string& id,
                                  const std::optional<std::string>& projectId, bool withLogs);
   Db& db_;
   GroupCommitter* committer_;

@@ -3,7 +3,6 @@
 #include "core/store/key_store.h"
 
 #include "core/store/connection.h"
-
 #include "core/util/crypto.h"
 #include "core/util/uuid.h"
 

@@ -2,7 +2,6 @@
 #include "core/store/migrations.h"
 
 #include "core/store/connection.h"
-
 #include "core/store/db.h"
 
 namespace dispatch::store {
@@ -27,8 +26,8 @@ Result<std::vector<std::string>> migrate(const std::string& databaseUrl) {
     }
     for (const Migration& m : embeddedMigrations()) {
       pqxx::work tx(*conn);
-      auto r = tx.exec_params("SELECT 1 FROM schema_migrations WHERE name = $1",
-                              std::string(m.name));
+      auto r =
+          tx.exec_params("SELECT 1 FROM schema_migrations WHERE name = $1", std::string(m.name));
       if (!r.empty()) continue;
       tx.exec(m.sql);
       tx.exec_params("INSERT INTO schema_migrations (name) VALUES ($1)", std::string(m.name));

@@ -15,9 +15,6 @@ struct ProjectRow {
   std::string name;
 };
 
-// The stable id of a project name: the same on every node and across restarts.
-std::string projectIdFor(const std::string& name);
-
 class ProjectStore {
  public:
   explicit ProjectStore(Db& db) : db_(db) {}

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "core/store/connection.h"
+#include "core/store/sql_states.h"
 #include "core/util/log.h"
 #include "core/util/metrics.h"
 
@@ -19,10 +20,12 @@ constexpr int kLockPurge = 2;
 // before it too (a delivery retried last week keeps its event and attempts for another
 // retention period); their deliveries go with them (attempts and skips follow by ON DELETE
 // CASCADE).
-const char* kPurgeEventsSql =
+const std::string kPurgeEventsSql =
     "WITH old AS (SELECT e.id FROM events e WHERE e.project_id = $1 "
     "  AND e.received_at < ms_to_ts($2) AND NOT EXISTS (SELECT 1 FROM deliveries d "
-    "    WHERE d.event_id = e.id AND (d.status IN ('SCHEDULED','FAILED','FIRING') "
+    "    WHERE d.event_id = e.id AND (d.status IN " +
+    sql::in(model::liveStates()) +
+    " "
     "    OR d.updated_at >= ms_to_ts($2))) "
     "  ORDER BY e.received_at LIMIT $3 FOR UPDATE OF e SKIP LOCKED), "
     "dd AS (DELETE FROM deliveries WHERE event_id IN (SELECT id FROM old)) "
@@ -30,24 +33,30 @@ const char* kPurgeEventsSql =
 
 // The oldest jobs of a project created and finished before the cutoff, whose callback (if
 // any) finished before it too; with their delivery and callback.
-const char* kPurgeJobsSql =
+const std::string kPurgeJobsSql =
     "WITH old AS (SELECT j.id FROM jobs j JOIN deliveries d ON d.id = j.id "
     "  WHERE j.project_id = $1 AND j.created_at < ms_to_ts($2) "
-    "  AND d.status IN ('SUCCESS','DEAD','CANCELLED') AND d.updated_at < ms_to_ts($2) "
-    "  AND NOT EXISTS (SELECT 1 FROM deliveries c WHERE c.kind = 3 AND c.job_id = j.id "
-    "    AND (c.status IN ('SCHEDULED','FAILED','FIRING') OR c.updated_at >= ms_to_ts($2))) "
+    "  AND d.status IN " +
+    sql::in(model::terminalStates()) +
+    " AND d.updated_at < ms_to_ts($2) "
+    "  AND NOT EXISTS (SELECT 1 FROM deliveries c WHERE c.kind = " +
+    sql::kind(model::Kind::kCallback) + " AND c.job_id = j.id AND (c.status IN " +
+    sql::in(model::liveStates()) +
+    " OR c.updated_at >= ms_to_ts($2))) "
     "  ORDER BY j.created_at LIMIT $3 FOR UPDATE OF j SKIP LOCKED), "
-    "cb AS (DELETE FROM deliveries WHERE kind = 3 AND job_id IN (SELECT id FROM old)), "
+    "cb AS (DELETE FROM deliveries WHERE kind = " +
+    sql::kind(model::Kind::kCallback) +
+    " AND job_id IN (SELECT id FROM old)), "
     "dd AS (DELETE FROM deliveries WHERE id IN (SELECT id FROM old)) "
     "DELETE FROM jobs WHERE id IN (SELECT id FROM old) RETURNING id";
 
-// One batch of `sql` in its own transaction; the number of events or jobs it deleted (0
+// One batch of `statement` in its own transaction; the number of events or jobs it deleted (0
 // when a concurrent change got in the way), or -1 when another node holds the purge lock.
 // Repeatable read: a delivery reopened (a retry) or added (a replay touches its event) after
 // the batch chose its event or job makes the batch fail as a whole (a serialization failure,
 // or a deadlock, rolled back) instead of deleting the event from under it; what is left
 // waits for the next pass. So does a batch that waited 5 s for a row lock held elsewhere.
-int64_t purgeBatch(Connection& conn, const char* sql, const std::string& projectId,
+int64_t purgeBatch(Connection& conn, const std::string& statement, const std::string& projectId,
                    TimeMs cutoff, int batch) {
   try {
     pqxx::transaction<pqxx::isolation_level::repeatable_read> tx(conn);
@@ -55,7 +64,7 @@ int64_t purgeBatch(Connection& conn, const char* sql, const std::string& project
         tx.exec_params1("SELECT pg_try_advisory_xact_lock($1, $2)", kLockClass, kLockPurge);
     if (!locked[0].as<bool>()) return -1;
     tx.exec("SET LOCAL lock_timeout = '5s'");
-    auto r = tx.exec_params(sql, projectId, static_cast<long long>(cutoff), batch);
+    auto r = tx.exec_params(statement, projectId, static_cast<long long>(cutoff), batch);
     tx.commit();
     return static_cast<int64_t>(r.size());
   } catch (const pqxx::transaction_rollback&) {
@@ -71,12 +80,13 @@ int64_t purgeBatch(Connection& conn, const char* sql, const std::string& project
 Status purgeProject(Db& db, const std::string& projectId, TimeMs cutoff, int batch,
                     PurgeCounts* counts, bool* skipped, const std::function<bool()>& stop) {
   if (skipped) *skipped = false;
-  const std::pair<const char*, int64_t*> kinds[] = {{kPurgeEventsSql, &counts->events},
-                                                     {kPurgeJobsSql, &counts->jobs}};
-  for (const auto& [sql, total] : kinds) {
+  const std::pair<const std::string*, int64_t*> kinds[] = {{&kPurgeEventsSql, &counts->events},
+                                                           {&kPurgeJobsSql, &counts->jobs}};
+  for (const auto& [statement, total] : kinds) {
     while (!(stop && stop())) {
       int64_t n = 0;
-      Status st = db.run([&](Connection& conn) { n = purgeBatch(conn, sql, projectId, cutoff, batch); });
+      Status st = db.run(
+          [&](Connection& conn) { n = purgeBatch(conn, *statement, projectId, cutoff, batch); });
       if (!st) return st;
       if (n < 0) {
         if (skipped) *skipped = true;
@@ -91,8 +101,12 @@ Status purgeProject(Db& db, const std::string& projectId, TimeMs cutoff, int bat
 
 RetentionPurger::RetentionPurger(Db& db, RetentionSource retention, const Clock& clock,
                                  int64_t intervalMs, int64_t firstAfterMs, int batch)
-    : db_(db), retention_(std::move(retention)), clock_(clock), intervalMs_(intervalMs),
-      firstAfterMs_(firstAfterMs), batch_(batch) {}
+    : db_(db),
+      retention_(std::move(retention)),
+      clock_(clock),
+      intervalMs_(intervalMs),
+      firstAfterMs_(firstAfterMs),
+      batch_(batch) {}
 
 RetentionPurger::~RetentionPurger() { stop(); }
 

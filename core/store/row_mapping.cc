@@ -3,15 +3,16 @@
 
 namespace dispatch::store {
 
-std::vector<delivery::Attempt> readAttempts(pqxx::transaction_base& tx,
-                                            const std::string& deliveryId) {
-  std::vector<delivery::Attempt> out;
+std::vector<model::Attempt> readAttempts(pqxx::transaction_base& tx,
+                                         const std::string& deliveryId) {
+  std::vector<model::Attempt> out;
   auto r = tx.exec_params(
       "SELECT id, attempt, status, response_code, response_body, ts_to_ms(fired_at), "
-      "duration_ms, error FROM attempts WHERE delivery_id = $1 ORDER BY attempt DESC, fired_at DESC",
+      "duration_ms, error FROM attempts WHERE delivery_id = $1 ORDER BY attempt DESC, fired_at "
+      "DESC",
       deliveryId);
   for (const auto& row : r) {
-    delivery::Attempt a;
+    model::Attempt a;
     a.id = row[0].c_str();
     a.attempt = row[1].as<int>();
     a.success = std::string_view(row[2].c_str()) == "SUCCESS";

@@ -5,11 +5,11 @@
 #include <string>
 #include <vector>
 
-#include "core/delivery/delivery.h"
+#include "core/model/delivery.h"
 
 namespace dispatch::store {
 
 // The attempt log of a delivery, newest first.
-std::vector<delivery::Attempt> readAttempts(pqxx::transaction_base& tx, const std::string& deliveryId);
+std::vector<model::Attempt> readAttempts(pqxx::transaction_base& tx, const std::string& deliveryId);
 
 }  // namespace dispatch::store

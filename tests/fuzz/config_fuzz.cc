@@ -19,7 +19,7 @@
 
 #include "core/config/config.h"
 #include "core/config/yaml_reader.h"
-#include "core/delivery/retry_policy.h"
+#include "core/model/retry_policy.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace {
@@ -69,24 +69,24 @@ bool isPreset(const std::string& p) {
 
 // The policy as the engine uses it: every delay within [0, max_delay], every next attempt after
 // now, whatever the jitter and Retry-After.
-void checkRetry(const dispatch::delivery::RetryPolicy& r, const std::string& where) {
+void checkRetry(const dispatch::model::RetryPolicy& r, const std::string& where) {
   namespace delivery = dispatch::delivery;
   check(r.maxAttempts >= 1 && r.maxAttempts <= 100, "max_attempts out of range", where);
   check(r.initialMs >= 0 && r.maxDelayMs >= 0, "negative retry delay", where);
   for (const int64_t d : r.scheduleMs) check(d >= 0, "negative scheduled delay", where);
   constexpr dispatch::TimeMs kNow = 1'700'000'000'000;
-  delivery::AttemptOutcome outcomes[3];
-  outcomes[0].kind = delivery::AttemptOutcome::Kind::kTimeout;
-  outcomes[1].kind = delivery::AttemptOutcome::Kind::kNetwork;
+  model::AttemptOutcome outcomes[3];
+  outcomes[0].kind = model::AttemptOutcome::Kind::kTimeout;
+  outcomes[1].kind = model::AttemptOutcome::Kind::kNetwork;
   outcomes[2].httpStatus = 503;
   outcomes[2].retryAfterMs = INT64_MAX;
   for (int attempt = 1; attempt <= r.maxAttempts; ++attempt) {
     for (const double jitter : {-1.0, 0.0, 1.0}) {
-      const int64_t delay = delivery::retryDelayMs(r, attempt, jitter);
+      const int64_t delay = model::retryDelayMs(r, attempt, jitter);
       check(delay >= 0 && delay <= r.maxDelayMs, "retry delay outside [0, max_delay]", where);
-      for (const delivery::AttemptOutcome& o : outcomes) {
-        const delivery::Decision d = delivery::decide(r, attempt, o, kNow, jitter);
-        check(d.next != delivery::NextState::kRetry || d.nextAttemptAt >= kNow,
+      for (const model::AttemptOutcome& o : outcomes) {
+        const model::Decision d = model::decide(r, attempt, o, kNow, jitter);
+        check(d.next != model::NextState::kRetry || d.nextAttemptAt >= kNow,
               "next attempt before now", where);
       }
     }

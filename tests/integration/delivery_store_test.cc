@@ -38,21 +38,21 @@ class DeliveryStoreTest : public ::testing::Test {
     return id;
   }
 
-  std::vector<delivery::Claimed> claimAll() {
+  std::vector<model::Claimed> claimAll() {
     auto claimed = store_.claimDue(100, nowMs(), 30'000);
     EXPECT_TRUE(claimed.isOk());
-    return claimed.isOk() ? *claimed : std::vector<delivery::Claimed>{};
+    return claimed.isOk() ? *claimed : std::vector<model::Claimed>{};
   }
 
-  static delivery::Completion outcome(const delivery::Claimed& c, delivery::State next) {
-    delivery::Completion o;
+  static model::Completion outcome(const model::Claimed& c, model::State next) {
+    model::Completion o;
     o.deliveryId = c.id;
     o.leaseSeq = c.leaseSeq;
     o.next = next;
     o.nextAttemptAt = nowMs() + 60'000;
     o.attempt.id = newUuidV7();
     o.attempt.attempt = c.attemptsBefore + 1;
-    o.attempt.success = next == delivery::State::kSuccess;
+    o.attempt.success = next == model::State::kSuccess;
     o.attempt.firedAt = nowMs();
     o.attempt.durationMs = 7;
     return o;
@@ -69,9 +69,9 @@ TEST_F(DeliveryStoreTest, BatchWritesOutcomesThatHoldTheirLeaseAndNothingOfOneTh
   auto claimed = claimAll();
   ASSERT_EQ(claimed.size(), 3u);
 
-  std::vector<delivery::Completion> batch;
+  std::vector<model::Completion> batch;
   for (const auto& cl : claimed) {
-    auto o = outcome(cl, cl.id == b ? delivery::State::kFailed : delivery::State::kSuccess);
+    auto o = outcome(cl, cl.id == b ? model::State::kFailed : model::State::kSuccess);
     if (cl.id == c) o.leaseSeq += 1;  // taken over by another node meanwhile
     if (cl.id == b) {
       // Everything an array literal must carry through unchanged.
@@ -114,7 +114,7 @@ TEST_F(DeliveryStoreTest, BatchWithOnlyADeferralAndAnEmptyBatchAreFine) {
   addDue();
   auto claimed = claimAll();
   ASSERT_EQ(claimed.size(), 1u);
-  auto o = outcome(claimed[0], delivery::State::kScheduled);
+  auto o = outcome(claimed[0], model::State::kScheduled);
   o.deferred = true;
   std::vector<bool> ours;
   ASSERT_TRUE(store_.completeBatch({o}, &ours).isOk());

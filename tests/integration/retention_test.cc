@@ -96,13 +96,13 @@ class RetentionTest : public ::testing::Test {
   }
 
   // What a replay adds: one delivery with its own webhook-id.
-  static route::RoutePlan replayPlan() {
-    route::PlannedDelivery d;
+  static model::RoutePlan replayPlan() {
+    model::PlannedDelivery d;
     d.id = newUuidV7();
     d.destination = "d";
     d.url = "http://127.0.0.1:9/";
     d.messageId = d.id;
-    route::RoutePlan plan;
+    model::RoutePlan plan;
     plan.deliveries.push_back(d);
     return plan;
   }
@@ -310,7 +310,7 @@ TEST_F(RetentionTest, AReplayWaitingOnABatchThatDeletesItsEventIsNotFound) {
   std::thread purging([&] { purged = purge(10, &c); });
   bool purgeWaited = waitForALockWait(1);
   // … and a replay of the event, through the store, waits for the batch.
-  route::RoutePlan plan = replayPlan();
+  model::RoutePlan plan = replayPlan();
   Status replayed;
   std::thread replay([&] { replayed = events.addDeliveries(*loaded, plan); });
   bool replayWaited = purgeWaited && waitForALockWait(2);

@@ -9,8 +9,8 @@
 namespace dispatch::config {
 namespace {
 
-using delivery::Backoff;
-using delivery::RetryPolicy;
+using model::Backoff;
+using model::RetryPolicy;
 using testing::fakeEnv;
 using testing::joinErrors;
 using testing::kSecret;

@@ -7,11 +7,11 @@ namespace dispatch::ingest {
 namespace {
 
 TEST(IngestHeadersTest, LowerCasesJoinsRepeatsAndDropsCredentials) {
-  route::Headers in{{"X-Multi", "a"},       {"Authorization", "Bearer sk_secret"},
+  model::Headers in{{"X-Multi", "a"},       {"Authorization", "Bearer sk_secret"},
                     {"x-multi", "b"},       {"Cookie", "session=1"},
                     {"Content-Type", "application/json"}, {"X-Api-Key", "sk_x"},
                     {"Proxy-Authorization", "Basic abc"}};
-  route::Headers out = normalizeHeaders(in);
+  model::Headers out = normalizeHeaders(in);
   ASSERT_EQ(out.size(), 2u);
   EXPECT_EQ(out[0], (std::pair<std::string, std::string>{"x-multi", "a, b"}));
   EXPECT_EQ(out[1], (std::pair<std::string, std::string>{"content-type", "application/json"}));

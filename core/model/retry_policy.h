@@ -10,17 +10,17 @@
 
 #include "core/util/time.h"
 
-namespace dispatch::delivery {
+namespace dispatch::model {
 
 enum class Backoff { kExponential, kFixed, kSchedule };
 
 // Which failed outcomes are worth another attempt.
 struct RetryOn {
-  bool network = true;          // connection refused/reset, DNS failure, TLS failure
-  bool timeout = true;          // no complete answer within the timeout
-  bool anyStatus = false;       // every non-2xx status (the job policy)
-  bool status5xx = true;        // any 500..599
-  bool status4xx = false;       // any 400..499
+  bool network = true;                  // connection refused/reset, DNS failure, TLS failure
+  bool timeout = true;                  // no complete answer within the timeout
+  bool anyStatus = false;               // every non-2xx status (the job policy)
+  bool status5xx = true;                // any 500..599
+  bool status4xx = false;               // any 400..499
   std::vector<int> statuses{408, 429};  // specific codes
 };
 
@@ -69,4 +69,4 @@ struct Decision {
 Decision decide(const RetryPolicy& p, int attemptNumber, const AttemptOutcome& o, TimeMs now,
                 double jitterUnit);
 
-}  // namespace dispatch::delivery
+}  // namespace dispatch::model

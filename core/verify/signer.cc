@@ -1,11 +1,11 @@
 // Standard Webhooks signing over the crypto helpers.
-#include "core/delivery/signer.h"
+#include "core/verify/signer.h"
 
 #include <optional>
 
 #include "core/util/crypto.h"
 
-namespace dispatch::delivery {
+namespace dispatch::verify {
 
 namespace {
 constexpr std::string_view kSecretPrefix = "whsec_";
@@ -73,4 +73,4 @@ std::vector<std::string> decodeSigningKeys(const std::vector<std::string>& secre
   return keys;
 }
 
-}  // namespace dispatch::delivery
+}  // namespace dispatch::verify

@@ -11,7 +11,7 @@
 
 #include "core/util/status.h"
 
-namespace dispatch::delivery {
+namespace dispatch::verify {
 
 inline constexpr std::string_view kWebhookIdHeader = "webhook-id";
 inline constexpr std::string_view kWebhookTimestampHeader = "webhook-timestamp";
@@ -48,4 +48,4 @@ std::vector<std::pair<std::string, std::string>> standardWebhookHeaders(
     const std::vector<std::string>& rawKeys, std::string_view msgId, int64_t timestampSec,
     std::string_view body);
 
-}  // namespace dispatch::delivery
+}  // namespace dispatch::verify

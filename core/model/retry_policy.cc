@@ -1,11 +1,11 @@
 // Pure retry arithmetic: what counts as success, what may be retried, and when.
-#include "core/delivery/retry_policy.h"
+#include "core/model/retry_policy.h"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
-namespace dispatch::delivery {
+namespace dispatch::model {
 
 namespace {
 
@@ -122,4 +122,4 @@ Decision decide(const RetryPolicy& p, int attemptNumber, const AttemptOutcome& o
                   now + std::min(delay, std::max<int64_t>(kLatestDueMs - now, 0))};
 }
 
-}  // namespace dispatch::delivery
+}  // namespace dispatch::model

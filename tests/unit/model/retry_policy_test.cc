@@ -1,11 +1,11 @@
 // Retry policy: the job clock, backoff arithmetic, jitter, Retry-After and classification.
-#include "core/delivery/retry_policy.h"
+#include "core/model/retry_policy.h"
 
 #include <gtest/gtest.h>
 
 #include <limits>
 
-namespace dispatch::delivery {
+namespace dispatch::model {
 namespace {
 
 AttemptOutcome http(int status, std::optional<int64_t> retryAfterMs = std::nullopt) {
@@ -276,4 +276,4 @@ TEST(RetryPolicyTest, FarFutureRetriesStopAtTheYear9999) {
 }
 
 }  // namespace
-}  // namespace dispatch::delivery
+}  // namespace dispatch::model

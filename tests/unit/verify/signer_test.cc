@@ -1,9 +1,9 @@
 // Outbound Standard Webhooks signing, checked against the scheme's published test vector.
-#include "core/delivery/signer.h"
+#include "core/verify/signer.h"
 
 #include <gtest/gtest.h>
 
-namespace dispatch::delivery {
+namespace dispatch::verify {
 namespace {
 
 constexpr std::string_view kSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
@@ -92,4 +92,4 @@ TEST(SignerTest, HeadersFromRawKeysWithoutKeyOmitSignature) {
 }
 
 }  // namespace
-}  // namespace dispatch::delivery
+}  // namespace dispatch::verify

@@ -6,10 +6,10 @@
 #include <utility>
 #include <vector>
 
-#include "core/delivery/delivery.h"
+#include "core/model/delivery.h"
 #include "core/util/time.h"
 
-namespace dispatch::route {
+namespace dispatch::model {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
@@ -20,7 +20,7 @@ struct IncomingEvent {
   std::string eventType;  // "" when none
   Headers headers;        // lower-cased names
   Headers query;
-  std::string body;       // exactly as received
+  std::string body;  // exactly as received
   std::optional<std::string> contentType;
   std::optional<std::string> idempotencyKey;
   TimeMs receivedAt = 0;
@@ -29,11 +29,11 @@ struct IncomingEvent {
 struct PlannedDelivery {
   std::string id;
   std::string destination;
-  std::string url;                  // the destination's URL as of creation
-  std::optional<std::string> body;  // null: the event's body as received
-  std::string eventType;            // after the transform
-  Headers headersOut;               // set by the transform
-  delivery::State state = delivery::State::kScheduled;  // kDead when the transform failed
+  std::string url;                   // the destination's URL as of creation
+  std::optional<std::string> body;   // null: the event's body as received
+  std::string eventType;             // after the transform
+  Headers headersOut;                // set by the transform
+  State state = State::kScheduled;   // kDead when the transform failed
   std::optional<std::string> error;  // the transform's error
   // webhook-id: the event id (null) for first routing; a replay sets the delivery's own id.
   std::optional<std::string> messageId;
@@ -52,4 +52,4 @@ struct RoutePlan {
   std::vector<Skip> skips;
 };
 
-}  // namespace dispatch::route
+}  // namespace dispatch::model

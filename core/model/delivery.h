@@ -1,4 +1,5 @@
-// The one delivery state machine and the rows the engine moves through it.
+// The rows the delivery engine moves through the state machine (state.h): a claimed delivery,
+// one attempt, one completion.
 #pragma once
 
 #include <cstdint>
@@ -7,17 +8,10 @@
 #include <string_view>
 #include <vector>
 
+#include "core/model/state.h"
 #include "core/util/time.h"
 
-namespace dispatch::delivery {
-
-// SCHEDULED → FIRING → SUCCESS · FIRING → FAILED (retry armed) → FIRING … · → DEAD ·
-// SCHEDULED → CANCELLED. SUCCESS, DEAD and CANCELLED are terminal.
-enum class State { kScheduled, kFiring, kSuccess, kFailed, kDead, kCancelled };
-
-const char* toString(State s);
-std::optional<State> parseState(std::string_view text);
-bool isTerminal(State s);
+namespace dispatch::model {
 
 enum class Kind : int { kJob = 1, kEvent = 2, kCallback = 3 };
 
@@ -80,4 +74,4 @@ struct Completion {
   std::optional<Callback> callback;
 };
 
-}  // namespace dispatch::delivery
+}  // namespace dispatch::model

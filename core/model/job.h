@@ -5,10 +5,10 @@
 #include <string>
 #include <vector>
 
-#include "core/delivery/delivery.h"
+#include "core/model/delivery.h"
 #include "core/util/time.h"
 
-namespace dispatch::jobs {
+namespace dispatch::model {
 
 struct NewJob {
   std::string id;
@@ -30,17 +30,17 @@ struct Job {
   std::string webhookUrl;
   std::string payload;
   TimeMs fireAt = 0;
-  delivery::State status = delivery::State::kScheduled;
+  State status = State::kScheduled;
   int retryCount = 0;
   std::optional<std::string> callbackUrl;
   TimeMs createdAt = 0;
   TimeMs updatedAt = 0;
-  std::vector<delivery::Attempt> logs;  // filled by get(), newest first
+  std::vector<Attempt> logs;  // filled by get(), newest first
 };
 
 struct JobFilter {
   std::optional<std::string> projectId;  // null: every project (admin)
-  std::optional<delivery::State> status;
+  std::optional<State> status;
   int page = 1;
   int limit = 20;
 };
@@ -50,4 +50,4 @@ struct JobPage {
   int64_t total = 0;
 };
 
-}  // namespace dispatch::jobs
+}  // namespace dispatch::model
