@@ -15,9 +15,12 @@
 
 #include "core/transform/lua_headers.h"
 #include "core/transform/transform.h"
+#include "tests/unit/transform/transform_test_util.h"
 
 namespace dispatch::transform {
 namespace {
+
+using test_util::Timed;
 
 using Kind = Output::Kind;
 using internal::PatternMatcher;
@@ -573,17 +576,9 @@ TEST(TransformPatternMatcherTest, CapturesAndErrors) {
 
 // The default limits, except CPU time: these tests are about the instruction count, which a
 // slow (sanitizer) build must still hit first.
-Limits instructionBound() {
-  Limits limits;
-  limits.maxCpuTimeMs = 600'000;
-  return limits;
-}
-
 std::shared_ptr<const Transform> compileOk(const std::string& source,
-                                           Limits limits = instructionBound()) {
-  auto r = Transform::compile("transforms/test.lua", source, limits, "test-link");
-  EXPECT_TRUE(r.isOk()) << r.status().message();
-  return r.isOk() ? r.value() : nullptr;
+                                           Limits limits = test_util::withoutCpuLimit()) {
+  return test_util::compileOk(source, limits);
 }
 
 EventInput event(std::string_view body) {
@@ -594,18 +589,8 @@ EventInput event(std::string_view body) {
   return e;
 }
 
-struct Timed {
-  Output out;
-  int64_t ms;
-};
-
 Timed runTimed(const Transform& t, std::string_view body) {
-  const auto start = std::chrono::steady_clock::now();
-  Output out = t.run(event(body));
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::steady_clock::now() - start)
-                      .count();
-  return {std::move(out), ms};
+  return test_util::runTimed(t, event(body));
 }
 
 const std::string kMegabyteOfSpaces = "x" + std::string(1 << 20, ' ') + "x";
@@ -675,7 +660,7 @@ TEST(TransformPatternLimitsTest, OrdinaryMatchingOnALargeBodyFitsTheDefaultBudge
 }
 
 TEST(TransformPatternLimitsTest, MatcherStepsCountAgainstTheConfiguredLimit) {
-  Limits small = instructionBound();
+  Limits small = test_util::withoutCpuLimit();
   small.maxInstructions = 10'000;
   const std::string body(100'000, 'x');
   auto t = compileOk("function transform(e) e.body:find('%d') return e end", small);

@@ -9,17 +9,16 @@
 #include "core/transform/transform.h"
 #include "core/transform/transform_internal.h"
 #include "core/util/json.h"
+#include "tests/unit/transform/transform_test_util.h"
 
 namespace dispatch::transform {
 namespace {
 
+using test_util::Timed;
+
 using Kind = Output::Kind;
 
-std::shared_ptr<const Transform> compileOk(const std::string& source, Limits limits = {}) {
-  auto r = Transform::compile("transforms/test.lua", source, limits, "test-link");
-  EXPECT_TRUE(r.isOk()) << r.status().message();
-  return r.isOk() ? r.value() : nullptr;
-}
+using test_util::compileOk;
 
 EventInput event(std::string_view body) {
   EventInput e;
@@ -36,18 +35,8 @@ Output runBody(const std::string& functionBody, std::string_view body = "{}", Li
   return t->run(event(body));
 }
 
-struct Timed {
-  Output out;
-  int64_t ms;
-};
-
 Timed runTimed(const Transform& t, std::string_view body) {
-  const auto start = std::chrono::steady_clock::now();
-  Output out = t.run(event(body));
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::steady_clock::now() - start)
-                      .count();
-  return {std::move(out), ms};
+  return test_util::runTimed(t, event(body));
 }
 
 // {"items":[1,2,…,n]}: issue 10's signed 869 KB body had 140,000 items.

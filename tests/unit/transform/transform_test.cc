@@ -10,24 +10,15 @@
 #include <vector>
 
 #include "core/transform/transform_internal.h"
+#include "tests/unit/transform/transform_test_util.h"
 
 namespace dispatch::transform {
 namespace {
 
 using Kind = Output::Kind;
 
-// The default limits, except CPU time, for tests of the instruction and memory limits, which a
-// slow (sanitizer) build must still hit first.
-Limits withoutCpuLimit(Limits limits = {}) {
-  limits.maxCpuTimeMs = 600'000;
-  return limits;
-}
-
-std::shared_ptr<const Transform> compileOk(const std::string& source, Limits limits = {}) {
-  auto r = Transform::compile("transforms/test.lua", source, limits, "test-link");
-  EXPECT_TRUE(r.isOk()) << r.status().message();
-  return r.isOk() ? r.value() : nullptr;
-}
+using test_util::compileOk;
+using test_util::withoutCpuLimit;
 
 EventInput event(std::string_view body) {
   EventInput e;
