@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "core/config/config_sections.h"
+#include "core/util/path.h"
 #include "core/verify/verifier.h"
 
 namespace dispatch::config::internal {
@@ -262,7 +263,7 @@ void readTransformFile(Reader& r, const Field& f, const std::string& baseDir, Li
   auto name = r.nonEmptyString(f);
   if (!name) return;
   l.transformName = *name;
-  std::ifstream in(resolvePath(baseDir, *name), std::ios::binary);
+  std::ifstream in(dispatch::resolvePath(baseDir, *name), std::ios::binary);
   std::ostringstream text;
   if (in.is_open()) text << in.rdbuf();
   if (!in.is_open() || in.bad() || text.str().empty()) {

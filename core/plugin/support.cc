@@ -1,10 +1,10 @@
-// Shared helpers of the built-in plugins, over core's JSON and time utilities.
+// Shared helpers of the built-in plugins, over core's JSON, path and time utilities.
 #include "core/plugin/support.h"
 
 #include <algorithm>
-#include <filesystem>
 
 #include "core/util/json.h"
+#include "core/util/path.h"
 #include "core/util/time.h"
 
 namespace dispatch::plugin {
@@ -102,9 +102,7 @@ bool isHttpUrl(std::string_view url) {
 }
 
 std::string resolvePath(const std::string& baseDir, const std::string& path) {
-  std::filesystem::path p(path);
-  if (p.is_relative() && !baseDir.empty()) p = std::filesystem::path(baseDir) / p;
-  return p.lexically_normal().string();
+  return dispatch::resolvePath(baseDir, path);
 }
 
 std::string jsonQuote(std::string_view s) { return json::quote(s); }
