@@ -12,6 +12,7 @@
 #include "core/config/config_sections.h"
 #include "core/config/env_expand.h"
 #include "core/config/yaml_reader.h"
+#include "core/util/path.h"
 
 namespace dispatch::config {
 
@@ -123,7 +124,7 @@ void readAdmin(Reader& r, const Field& f, AdminConfig& a) {
 std::string readExistingPath(Reader& r, const Field& f, const std::string& baseDir, bool dir) {
   auto v = r.string(f);
   if (!v || v->empty()) return "";
-  const std::string path = internal::resolvePath(baseDir, *v);
+  const std::string path = resolvePath(baseDir, *v);
   std::error_code ec;
   const bool ok = dir ? fs::is_directory(path, ec) : fs::is_regular_file(path, ec);
   if (!ok) {
@@ -191,7 +192,7 @@ void readTransforms(Reader& r, const Field& f, TransformsConfig& t) {
 std::optional<std::string> readFilesDir(Reader& r, const Field& f, const std::string& baseDir) {
   auto v = r.string(f);
   if (!v || v->empty()) return std::nullopt;
-  std::string dir = internal::resolvePath(baseDir, *v);
+  std::string dir = resolvePath(baseDir, *v);
   while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
   return dir;
 }
@@ -243,15 +244,6 @@ std::string baseDirOf(const std::string& path) {
 }
 
 }  // namespace
-
-namespace internal {
-
-std::string resolvePath(const std::string& baseDir, const std::string& path) {
-  const fs::path p(path);
-  return (p.is_absolute() ? p : fs::path(baseDir) / p).lexically_normal().string();
-}
-
-}  // namespace internal
 
 const ProjectConfig* Config::findProject(const std::string& name) const {
   for (const ProjectConfig& p : projects) {

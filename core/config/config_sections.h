@@ -16,7 +16,4 @@ void readRetryOn(Reader& r, const Field& f, model::RetryOn& out);
 // The `projects:` list, with cross-project checks (unique names and slugs).
 void readProjects(Reader& r, const Field& f, Config& config);
 
-// `path` relative to `baseDir` unless absolute, normalised.
-std::string resolvePath(const std::string& baseDir, const std::string& path);
-
 }  // namespace dispatch::config::internal

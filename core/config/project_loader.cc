@@ -1,5 +1,6 @@
-// `projects:` → ProjectConfig: sources (with signature-preset defaults from
-// contracts/signatures.md), destinations (unknown scalar keys are plugin options) and links.
+// `projects:` → ProjectConfig: sources (checked against, and defaulted from, the signature
+// preset table in core/verify/presets.h), destinations (unknown scalar keys are plugin options)
+// and links.
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -9,14 +10,13 @@
 #include <sstream>
 
 #include "core/config/config_sections.h"
-#include "core/verify/verifier.h"
+#include "core/util/path.h"
+#include "core/verify/presets.h"
 
 namespace dispatch::config::internal {
 namespace {
 
 constexpr const char kSlugRule[] = "must match [a-z0-9][a-z0-9_-]{0,62}";
-constexpr const char kPresetList[] =
-    "hmac, github, stripe, shopify, slack, standard-webhooks, api-key, none";
 
 // Names taken so far across all projects (slugs are global: they are URL paths).
 struct Registry {
@@ -30,12 +30,6 @@ struct VerifySeen {
   bool presetValid = true;
   bool secretRefused = false;  // an entry broke the preset's rules (already reported)
 };
-
-bool isPreset(const std::string& s) {
-  static const std::set<std::string> kPresets = {
-      "hmac", "github", "stripe", "shopify", "slack", "standard-webhooks", "api-key", "none"};
-  return kPresets.count(s) > 0;
-}
 
 bool isHeaderPrefix(const std::string& s) {
   if (s.empty() || s.size() > 32) return false;
@@ -53,32 +47,16 @@ std::optional<std::string> headerName(Reader& r, const Field& f) {
   return v;
 }
 
-// `verify.secret`: a string or a list, each entry checked against the preset's rules
-// (verify::secretError) at its own line and column.
-std::vector<std::string> readSecrets(Reader& r, const Field& f, const std::string& preset,
+// `verify.secret`: a string or a list, each entry checked against the preset's rule (none
+// for an invalid preset) at its own line and column.
+std::vector<std::string> readSecrets(Reader& r, const Field& f, const verify::Preset* preset,
                                      bool* refused) {
-  std::vector<Field> items;
-  if (f.node.IsSequence()) {
-    for (size_t i = 0; i < f.node.size(); ++i) items.push_back(f.item(i, f.node[i]));
-  } else {
-    items.push_back(f);
-  }
-  std::vector<std::string> out;
-  for (const Field& item : items) {
-    if (f.node.IsSequence() && item.node.IsSequence()) {
-      r.error(item, "must be a string or a list of strings");
-      continue;
-    }
-    for (std::string& secret : r.secretList(item, SecretCheck::kAny)) {
-      if (auto problem = verify::secretError(preset, secret)) {
-        r.error(item, *problem);
-        *refused = true;
-        continue;
-      }
-      out.push_back(std::move(secret));
-    }
-  }
-  return out;
+  return r.secretList(f, [&](std::string_view secret) -> std::optional<std::string> {
+    if (preset == nullptr || preset->secretError == nullptr) return std::nullopt;
+    auto problem = preset->secretError(preset->name, secret);
+    if (problem) *refused = true;
+    return problem;
+  });
 }
 
 void readVerify(Reader& r, const Field& f, VerifyConfig& v, VerifySeen& seen) {
@@ -88,11 +66,11 @@ void readVerify(Reader& r, const Field& f, VerifyConfig& v, VerifySeen& seen) {
        [&](const Field& x) {
          seen.preset = x;
          auto s = r.string(x);
-         seen.presetValid = s && isPreset(*s);
+         seen.presetValid = s && verify::findPreset(*s) != nullptr;
          if (seen.presetValid) {
            v.preset = *s;
          } else if (s) {
-           r.error(x, std::string("must be one of ") + kPresetList);
+           r.error(x, "must be one of " + verify::presetNames());
          }
        }},
       {"secret", [&](const Field& x) { seen.secret = x; }},
@@ -105,7 +83,8 @@ void readVerify(Reader& r, const Field& f, VerifyConfig& v, VerifySeen& seen) {
   r.readMap(f, keys);
   // Read once the preset is known, whichever key came first.
   if (seen.secret) {
-    v.secrets = readSecrets(r, *seen.secret, seen.presetValid ? v.preset : "", &seen.secretRefused);
+    const verify::Preset* preset = seen.presetValid ? verify::findPreset(v.preset) : nullptr;
+    v.secrets = readSecrets(r, *seen.secret, preset, &seen.secretRefused);
   }
 }
 
@@ -113,43 +92,43 @@ void readVerify(Reader& r, const Field& f, VerifyConfig& v, VerifySeen& seen) {
 void checkVerify(Reader& r, const Field& source, SourceConfig& s, const VerifySeen& seen) {
   if (!seen.node) {
     if (s.allowUnsigned) {
-      s.verify.preset = "none";
+      s.verify.preset = verify::kUnsignedPreset;
     } else {
       r.error(source.node.Mark(), source.childPath("verify"),
               "required (or allow_unsigned: true for an unsigned test source)");
     }
     return;
   }
-  if (!seen.presetValid) return;
-  const std::string& preset = s.verify.preset;
+  const verify::Preset* preset = seen.presetValid ? verify::findPreset(s.verify.preset) : nullptr;
+  if (preset == nullptr) return;
+  const std::string name(preset->name);
   const Field& at = seen.preset ? *seen.preset : *seen.node;
-  if (preset == "none" && !s.allowUnsigned) {
-    r.error(at, "preset none requires allow_unsigned: true on the source");
+  if (preset->auth == verify::Auth::kUnsigned && !s.allowUnsigned) {
+    r.error(at, "preset " + name + " requires allow_unsigned: true on the source");
   }
-  const bool keyless = preset == "none" || preset == "api-key";
-  if (!keyless && s.verify.secrets.empty() && !seen.secretRefused) {
+  if (preset->keyed() && s.verify.secrets.empty() && !seen.secretRefused) {
     const Field& where = seen.secret ? *seen.secret : *seen.node;
-    r.error(where.node.Mark(), seen.node->childPath("secret"), "required for preset " + preset);
+    r.error(where.node.Mark(), seen.node->childPath("secret"), "required for preset " + name);
   }
-  if (keyless && !s.verify.secrets.empty()) r.error(*seen.secret, "not used by preset " + preset);
-  const bool hasWindow = preset == "stripe" || preset == "slack" || preset == "standard-webhooks";
-  if (seen.tolerance && !hasWindow) {
-    r.error(*seen.tolerance, "only valid for presets stripe, slack, standard-webhooks");
+  if (!preset->keyed() && !s.verify.secrets.empty()) {
+    r.error(*seen.secret, "not used by preset " + name);
+  }
+  if (seen.tolerance && !preset->hasWindow) {
+    r.error(*seen.tolerance, "only valid for presets " +
+                                 verify::presetNames([](const auto& p) { return p.hasWindow; }));
   }
 }
 
-// Where each preset's sender puts its event type and delivery id (contracts/signatures.md).
+// Where the preset's sender puts its event type and delivery id, unless the source says.
 void applyPresetDefaults(SourceConfig& s, bool eventTypeGiven, bool idempotencyGiven) {
-  const std::string& p = s.verify.preset;
+  const verify::Preset* preset = verify::findPreset(s.verify.preset);
+  if (preset == nullptr) return;
   if (!eventTypeGiven) {
-    if (p == "github") s.eventType.header = "X-GitHub-Event";
-    if (p == "stripe") s.eventType.path = "type";
-    if (p == "shopify") s.eventType.header = "X-Shopify-Topic";
+    if (!preset->eventTypeHeader.empty()) s.eventType.header = preset->eventTypeHeader;
+    if (!preset->eventTypePath.empty()) s.eventType.path = preset->eventTypePath;
   }
-  if (!idempotencyGiven) {
-    if (p == "github") s.idempotencyHeader = "X-GitHub-Delivery";
-    if (p == "shopify") s.idempotencyHeader = "X-Shopify-Webhook-Id";
-    if (p == "standard-webhooks") s.idempotencyHeader = "webhook-id";
+  if (!idempotencyGiven && !preset->idempotencyHeader.empty()) {
+    s.idempotencyHeader = preset->idempotencyHeader;
   }
 }
 
@@ -249,7 +228,7 @@ void readDestination(Reader& r, const Field& f, std::set<std::string>& names,
          if (!d.rateLimitPerSec) r.error(x, "must be a rate like 50/s or 10/m (or per second)");
        }},
       {"redact_response", [&](const Field& x) { set(d.redactResponse, r.boolean(x)); }},
-      {"secret", [&](const Field& x) { d.secrets = r.secretList(x, SecretCheck::kWhsec); }},
+      {"secret", [&](const Field& x) { d.secrets = r.secretList(x, whsecSecretError); }},
   };
   // Plugin-specific keys (template, path, …): the plugin validates them at startup.
   r.readMap(f, keys, [&](const std::string& key, const Field& x) {
@@ -262,7 +241,7 @@ void readTransformFile(Reader& r, const Field& f, const std::string& baseDir, Li
   auto name = r.nonEmptyString(f);
   if (!name) return;
   l.transformName = *name;
-  std::ifstream in(resolvePath(baseDir, *name), std::ios::binary);
+  std::ifstream in(dispatch::resolvePath(baseDir, *name), std::ios::binary);
   std::ostringstream text;
   if (in.is_open()) text << in.rdbuf();
   if (!in.is_open() || in.bad() || text.str().empty()) {
@@ -365,7 +344,7 @@ void readProject(Reader& r, const Field& f, const std::string& baseDir, Registry
          set(p.headerPrefix, v);
        }},
       {"signing_secret",
-       [&](const Field& x) { p.signingSecrets = r.secretList(x, SecretCheck::kWhsec); }},
+       [&](const Field& x) { p.signingSecrets = r.secretList(x, whsecSecretError); }},
       {"retention", [&](const Field& x) { set(p.retentionMs, r.duration(x, true)); }},
       {"encrypt_payloads", [&](const Field& x) { set(p.encryptPayloads, r.boolean(x)); }},
       {"sources", [&](const Field& x) { sources = x; }},

@@ -212,8 +212,9 @@ std::optional<std::vector<std::string>> Reader::globList(const Field& f) {
     bool ok = s->size() <= 200;
     for (unsigned char c : *s) ok = ok && c > 0x20 && c != 0x7f;
     if (!ok) {
-      error(item, "invalid event filter: use event-type text with * wildcards (no spaces or "
-                  "control characters, at most 200 bytes)");
+      error(item,
+            "invalid event filter: use event-type text with * wildcards (no spaces or "
+            "control characters, at most 200 bytes)");
       itemsOk = false;
       return;
     }
@@ -223,7 +224,7 @@ std::optional<std::vector<std::string>> Reader::globList(const Field& f) {
   return out;
 }
 
-std::vector<std::string> Reader::secretList(const Field& f, SecretCheck check) {
+std::vector<std::string> Reader::secretList(const Field& f, const SecretCheck& check) {
   std::vector<Field> items;
   if (f.node.IsSequence()) {
     for (size_t i = 0; i < f.node.size(); ++i) items.push_back(f.item(i, f.node[i]));
@@ -234,8 +235,8 @@ std::vector<std::string> Reader::secretList(const Field& f, SecretCheck check) {
   for (const Field& item : items) {
     auto s = text(item, true, "a string or a list of strings");
     if (!s || s->empty()) continue;  // `${OLD_SECRET:-}` during a rotation
-    if (check == SecretCheck::kWhsec && !isWhsecSecret(*s)) {
-      error(item, "must be whsec_<base64>");
+    if (auto problem = check ? check(*s) : std::nullopt) {
+      error(item, *problem);
       continue;
     }
     out.push_back(*s);
@@ -248,6 +249,11 @@ bool isWhsecSecret(const std::string& secret) {
   if (secret.rfind(kPrefix, 0) != 0) return false;
   auto key = crypto::base64Decode(std::string_view(secret).substr(kPrefix.size()));
   return key && key->size() >= kMinSecretBytes;
+}
+
+std::optional<std::string> whsecSecretError(std::string_view secret) {
+  if (isWhsecSecret(std::string(secret))) return std::nullopt;
+  return "must be whsec_<base64>";
 }
 
 bool isSlug(const std::string& s) {

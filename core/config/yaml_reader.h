@@ -9,6 +9,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/config/config.h"
@@ -36,8 +37,8 @@ struct Key {
 // Receives keys no Key names (destination plugin options); without it they are errors.
 using OtherKey = std::function<void(const std::string& key, const Field& value)>;
 
-// How a secret list is validated beyond dropping empty entries.
-enum class SecretCheck { kAny, kWhsec };
+// Checks one secret of a list: why it is refused (never quoting it), or nullopt.
+using SecretCheck = std::function<std::optional<std::string>(std::string_view secret)>;
 
 class Reader {
  public:
@@ -67,8 +68,9 @@ class Reader {
   std::optional<std::vector<std::string>> stringList(const Field& f);
   // A list of event-type globs: printable text without spaces, `*` as the only wildcard.
   std::optional<std::vector<std::string>> globList(const Field& f);
-  // A string or a list of strings; empty entries dropped. Never echoes a secret.
-  std::vector<std::string> secretList(const Field& f, SecretCheck check);
+  // A string or a list of strings; empty entries dropped, each other one kept unless `check`
+  // (when given) refuses it, which is reported at the entry's own line. Never echoes a secret.
+  std::vector<std::string> secretList(const Field& f, const SecretCheck& check = nullptr);
 
  private:
   // The expanded text of a scalar; `what` completes "must be …" for non-scalars.
@@ -87,6 +89,8 @@ void set(T& out, const std::optional<U>& value) {
 
 // `whsec_` + standard base64 decoding to at least 16 bytes.
 bool isWhsecSecret(const std::string& secret);
+// The SecretCheck of signing secrets: "must be whsec_<base64>" unless isWhsecSecret.
+std::optional<std::string> whsecSecretError(std::string_view secret);
 // [a-z0-9][a-z0-9_-]{0,62}: project names and source slugs (they appear in URLs).
 bool isSlug(const std::string& s);
 // An HTTP header field name (RFC 9110 token).

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <unordered_set>
 
+#include "core/net/network_policy.h"
 #include "core/store/due_listener.h"
 #include "core/util/log.h"
 #include "core/util/metrics.h"
@@ -282,10 +283,9 @@ Status Engine::renewHeld(TimeMs now) {
 }
 
 std::string receiverKey(const std::string& url) {
-  size_t scheme = url.find("://");
-  size_t start = scheme == std::string::npos ? 0 : scheme + 3;
-  size_t end = url.find_first_of("/?#", start);
-  return url.substr(0, end);
+  // A URL net refuses is its own key: its attempts fail at once (a file destination has none).
+  Result<net::ParsedUrl> parsed = net::parseUrl(url);
+  return parsed ? parsed->scheme + "://" + parsed->hostHeader : url;
 }
 
 namespace {

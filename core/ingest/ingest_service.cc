@@ -8,6 +8,7 @@
 #include "core/util/json.h"
 #include "core/util/text.h"
 #include "core/util/uuid.h"
+#include "core/verify/presets.h"
 #include "core/verify/verifier.h"
 
 namespace dispatch::ingest {
@@ -70,14 +71,20 @@ std::string extractEventType(const config::EventTypeConfig& cfg, const HookReque
 }
 
 bool IngestService::verified(const route::SourceEntry& src, const HookRequest& req) {
-  const std::string& preset = src.source->verify.preset;
-  if (preset == "none") return src.source->allowUnsigned;
-  if (preset == "api-key") {
-    auto auth = req.header("Authorization");
-    const std::string prefix = "Bearer ";
-    if (!auth || auth->compare(0, prefix.size(), prefix) != 0) return false;
-    auto key = keys_.authenticate(auth->substr(prefix.size()));
-    return key && key->projectId == src.projectId;
+  const verify::Preset* preset = verify::findPreset(src.source->verify.preset);
+  if (preset == nullptr) return false;
+  switch (preset->auth) {
+    case verify::Auth::kUnsigned:
+      return src.source->allowUnsigned;
+    case verify::Auth::kApiKey: {
+      auto auth = req.header("Authorization");
+      const std::string prefix = "Bearer ";
+      if (!auth || auth->compare(0, prefix.size(), prefix) != 0) return false;
+      auto key = keys_.authenticate(auth->substr(prefix.size()));
+      return key && key->projectId == src.projectId;
+    }
+    case verify::Auth::kSignature:
+      break;
   }
   if (!src.verifier) return false;
   verify::Request vr{req.header, req.body, clock_.nowMs()};

@@ -163,89 +163,33 @@ Status checkHostName(std::string_view host) {
   return Status::ok();
 }
 
-Result<ParsedUrl> parseUrlImpl(std::string_view url) {
-  for (char c : url) {
-    auto u = static_cast<unsigned char>(c);
-    if (u <= 0x20 || u == 0x7F)
-      return invalid("URL must not contain whitespace or control characters");
-  }
-  size_t schemeEnd = url.find("://");
-  if (schemeEnd == std::string_view::npos) return invalid("URL must be absolute (http or https)");
-  ParsedUrl out;
-  out.scheme = lowered(url.substr(0, schemeEnd));
-  if (out.scheme != "http" && out.scheme != "https") {
-    return invalid("URL scheme must be http or https");
-  }
-  std::string_view rest = url.substr(schemeEnd + 3);
-  size_t authorityEnd = rest.find_first_of("/?#");
-  std::string_view authority = rest.substr(0, authorityEnd);
-  std::string_view tail = authorityEnd == std::string_view::npos ? "" : rest.substr(authorityEnd);
-  if (authority.find('@') != std::string_view::npos) {
-    return invalid("URL must not contain credentials (user@host)");
-  }
-
-  std::string_view hostPart;
-  std::string_view portPart;
-  bool hasPort = false;
-  bool bracketed = false;
-  if (!authority.empty() && authority.front() == '[') {
-    size_t close = authority.find(']');
-    if (close == std::string_view::npos) return invalid("URL has an unterminated IPv6 address");
-    hostPart = authority.substr(1, close - 1);
-    bracketed = true;
-    std::string_view after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':') return invalid("URL has junk after the IPv6 address");
-      portPart = after.substr(1);
-      hasPort = true;
-    }
-  } else {
-    size_t colon = authority.find(':');
-    hostPart = authority.substr(0, colon);
-    if (colon != std::string_view::npos) {
-      portPart = authority.substr(colon + 1);
-      hasPort = true;
-    }
-  }
-  if (hostPart.empty()) return invalid("URL has an empty host");
-  out.host = lowered(hostPart);
+// A lower-cased host: a valid IPv6 address when it was bracketed, else a registered name or
+// IPv4 address in [a-z0-9._-] (checkHostName).
+Status checkHost(const std::string& host, bool bracketed) {
   if (bracketed) {
     in6_addr a6;
-    if (inet_pton(AF_INET6, out.host.c_str(), &a6) != 1) {
+    if (inet_pton(AF_INET6, host.c_str(), &a6) != 1) {
       return invalid("URL has an invalid IPv6 address");
     }
-  } else if (!std::all_of(out.host.begin(), out.host.end(), isHostNameChar)) {
+    return Status::ok();
+  }
+  if (!std::all_of(host.begin(), host.end(), isHostNameChar)) {
     return invalid("URL host contains invalid characters");
-  } else if (Status st = checkHostName(out.host); !st) {
-    return st;
   }
+  return checkHostName(host);
+}
 
-  out.port = out.scheme == "https" ? 443 : 80;
-  if (hasPort) {
-    if (portPart.empty() || portPart.size() > 5 ||
-        !std::all_of(portPart.begin(), portPart.end(),
-                     [](char c) { return c >= '0' && c <= '9'; })) {
-      return invalid("URL has an invalid port");
-    }
-    int port = std::stoi(std::string(portPart));
-    if (port < 1 || port > 65535) return invalid("URL port must be between 1 and 65535");
-    out.port = port;
+// The explicit port (1..65535, at most 5 digits), or the scheme's default.
+Result<int> portOf(const UrlParts& parts) {
+  if (!parts.port) return parts.scheme == "https" ? 443 : 80;
+  std::string_view text = *parts.port;
+  if (text.empty() || text.size() > 5 ||
+      !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return invalid("URL has an invalid port");
   }
-
-  std::string_view target = tail.substr(0, tail.find('#'));  // fragments never go on the wire
-  out.target = percentEncodeNonAscii(target);
-  if (out.target.empty() || out.target.front() == '?') out.target.insert(out.target.begin(), '/');
-
-  // Appended piece by piece: GCC 12 reports a false -Wrestrict for `"[" + s + "]"` at -O2.
-  if (bracketed) out.hostHeader += '[';
-  out.hostHeader += out.host;
-  if (bracketed) out.hostHeader += ']';
-  bool defaultPort = out.port == (out.scheme == "https" ? 443 : 80);
-  if (!defaultPort) {
-    out.hostHeader += ':';
-    out.hostHeader += std::to_string(out.port);
-  }
-  return out;
+  int port = std::stoi(std::string(text));
+  if (port < 1 || port > 65535) return invalid("URL port must be between 1 and 65535");
+  return port;
 }
 
 }  // namespace
@@ -257,7 +201,75 @@ std::string IpAddr::toString() const {
   return buf;
 }
 
-Result<ParsedUrl> parseUrl(std::string_view url) { return parseUrlImpl(url); }
+Result<UrlParts> splitUrl(std::string_view url, Userinfo userinfo) {
+  for (char c : url) {
+    auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u == 0x7F)
+      return invalid("URL must not contain whitespace or control characters");
+  }
+  size_t schemeEnd = url.find("://");
+  if (schemeEnd == std::string_view::npos) return invalid("URL must be absolute (http or https)");
+  UrlParts out;
+  out.scheme = lowered(url.substr(0, schemeEnd));
+  if (out.scheme != "http" && out.scheme != "https") {
+    return invalid("URL scheme must be http or https");
+  }
+  std::string_view rest = url.substr(schemeEnd + 3);
+  size_t authorityEnd = rest.find_first_of("/?#");
+  std::string_view authority = rest.substr(0, authorityEnd);
+  out.tail = authorityEnd == std::string_view::npos ? "" : rest.substr(authorityEnd);
+  if (size_t at = authority.rfind('@'); at != std::string_view::npos) {
+    if (userinfo == Userinfo::kRefuse) {
+      return invalid("URL must not contain credentials (user@host)");
+    }
+    authority.remove_prefix(at + 1);
+  }
+
+  if (!authority.empty() && authority.front() == '[') {
+    size_t close = authority.find(']');
+    if (close == std::string_view::npos) return invalid("URL has an unterminated IPv6 address");
+    out.host = authority.substr(1, close - 1);
+    out.bracketed = true;
+    std::string_view after = authority.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':') return invalid("URL has junk after the IPv6 address");
+      out.port = after.substr(1);
+    }
+  } else {
+    size_t colon = authority.find(':');
+    out.host = authority.substr(0, colon);
+    if (colon != std::string_view::npos) out.port = authority.substr(colon + 1);
+  }
+  if (out.host.empty()) return invalid("URL has an empty host");
+  return out;
+}
+
+Result<ParsedUrl> parseUrl(std::string_view url) {
+  Result<UrlParts> parts = splitUrl(url, Userinfo::kRefuse);
+  if (!parts) return parts.status();
+  ParsedUrl out;
+  out.scheme = parts->scheme;
+  out.host = lowered(parts->host);
+  if (Status st = checkHost(out.host, parts->bracketed); !st) return st;
+  Result<int> port = portOf(*parts);
+  if (!port) return port.status();
+  out.port = *port;
+
+  std::string_view target = parts->tail.substr(0, parts->tail.find('#'));  // never on the wire
+  out.target = percentEncodeNonAscii(target);
+  if (out.target.empty() || out.target.front() == '?') out.target.insert(out.target.begin(), '/');
+
+  // Appended piece by piece: GCC 12 reports a false -Wrestrict for `"[" + s + "]"` at -O2.
+  if (parts->bracketed) out.hostHeader += '[';
+  out.hostHeader += out.host;
+  if (parts->bracketed) out.hostHeader += ']';
+  bool defaultPort = out.port == (out.scheme == "https" ? 443 : 80);
+  if (!defaultPort) {
+    out.hostHeader += ':';
+    out.hostHeader += std::to_string(out.port);
+  }
+  return out;
+}
 
 std::optional<IpAddr> parseIpLiteral(std::string_view host) {
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {

@@ -31,11 +31,30 @@ struct ParsedUrl {
   std::string hostHeader;  // host[:port] as sent in Host
 };
 
-// Parses an absolute http(s) URL. Rejects userinfo, fragments-only, empty hosts, bad ports,
-// whitespace and control characters, host names that are not plain ASCII (punycode is
-// fine), empty labels (`a..b`, `.a`; one trailing dot is fine), and hosts whose last label
-// is a number but that are no IPv4 address (`1.2.3.4.5`, `127.0.0.256`). A fragment is
-// dropped; non-ASCII bytes in the target are percent-encoded. kInvalid with a short reason.
+// What splitUrl does with userinfo (`user:pass@`) in the authority.
+enum class Userinfo { kRefuse, kSkip };
+
+// The pieces of an absolute http(s) URL as written, before any check of what they hold: the
+// syntax parseUrl and the plugins' URL check share. Views point into the split text.
+struct UrlParts {
+  std::string scheme;                    // "http" or "https" (lower-cased)
+  std::string_view host;                 // as written, without brackets; not empty
+  bool bracketed = false;                // the host was written as [...]
+  std::optional<std::string_view> port;  // the text after ':', possibly empty or not a number
+  std::string_view tail;                 // from the first '/', '?' or '#' on; "" when none
+};
+
+// Splits an absolute http(s) URL. kInvalid, with parseUrl's reasons, for whitespace and
+// control characters, no `://`, another scheme, userinfo (kRefuse; kSkip drops it, up to the
+// last '@'), an unterminated IPv6 literal or junk after it, and an empty host.
+Result<UrlParts> splitUrl(std::string_view url, Userinfo userinfo);
+
+// Parses an absolute http(s) URL: splitUrl, then the checks of what the pieces hold. Rejects
+// userinfo, fragments-only, empty hosts, bad ports, whitespace and control characters, host names
+// that are not plain ASCII (punycode is fine), empty labels (`a..b`, `.a`; one trailing dot is
+// fine), and hosts whose last label is a number but that are no IPv4 address (`1.2.3.4.5`,
+// `127.0.0.256`). A fragment is dropped; non-ASCII bytes in the target are percent-encoded.
+// kInvalid with a short reason.
 Result<ParsedUrl> parseUrl(std::string_view url);
 
 // Parses a host that is an IP literal, with every spelling inet_aton accepts for IPv4

@@ -1,10 +1,12 @@
-// Shared helpers of the built-in plugins, over core's JSON and time utilities.
+// Shared helpers of the built-in plugins, over core's URL parser (net), JSON, path and time
+// utilities.
 #include "core/plugin/support.h"
 
 #include <algorithm>
-#include <filesystem>
 
+#include "core/net/network_policy.h"
 #include "core/util/json.h"
+#include "core/util/path.h"
 #include "core/util/time.h"
 
 namespace dispatch::plugin {
@@ -14,10 +16,6 @@ bool equalsIgnoreCase(std::string_view a, std::string_view b) {
   auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; };
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
                                             [&](char x, char y) { return lower(x) == lower(y); });
-}
-
-bool startsWithIgnoreCase(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && equalsIgnoreCase(s.substr(0, prefix.size()), prefix);
 }
 
 bool isDigits(std::string_view s) {
@@ -68,43 +66,13 @@ std::optional<std::string> requireKey(const ConfigView& config, const std::strin
 }
 
 bool isHttpUrl(std::string_view url) {
-  if (std::any_of(url.begin(), url.end(),
-                  [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7F; })) {
-    return false;
-  }
-  std::string_view rest;
-  if (startsWithIgnoreCase(url, "http://")) {
-    rest = url.substr(7);
-  } else if (startsWithIgnoreCase(url, "https://")) {
-    rest = url.substr(8);
-  } else {
-    return false;
-  }
-  std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
-  if (size_t at = authority.rfind('@'); at != std::string_view::npos) {
-    authority.remove_prefix(at + 1);
-  }
-  std::string_view host = authority;
-  std::string_view port;
-  if (!host.empty() && host.front() == '[') {  // IPv6 literal
-    size_t close = host.find(']');
-    if (close == std::string_view::npos || close == 1) return false;
-    std::string_view after = host.substr(close + 1);
-    if (!after.empty() && (after.front() != ':' || !isDigits(after.substr(1)))) return false;
-    return true;
-  }
-  if (size_t colon = host.find(':'); colon != std::string_view::npos) {
-    port = host.substr(colon + 1);
-    host = host.substr(0, colon);
-    if (!isDigits(port)) return false;
-  }
-  return !host.empty();
+  // net's syntax, minus its refusal of userinfo; the stricter rules apply when delivering.
+  Result<net::UrlParts> parts = net::splitUrl(url, net::Userinfo::kSkip);
+  return parts.isOk() && (!parts->port || isDigits(*parts->port));
 }
 
 std::string resolvePath(const std::string& baseDir, const std::string& path) {
-  std::filesystem::path p(path);
-  if (p.is_relative() && !baseDir.empty()) p = std::filesystem::path(baseDir) / p;
-  return p.lexically_normal().string();
+  return dispatch::resolvePath(baseDir, path);
 }
 
 std::string jsonQuote(std::string_view s) { return json::quote(s); }
