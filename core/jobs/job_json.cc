@@ -9,7 +9,8 @@ void writeAttempts(json::Writer& w, const std::vector<model::Attempt>& logs) {
     w.beginObject();
     w.key("id").string(a.id);
     w.key("attempt").number(static_cast<int64_t>(a.attempt));
-    w.key("status").string(a.success ? "SUCCESS" : "FAILED");
+    w.key("status").string(
+        model::toString(a.success ? model::State::kSuccess : model::State::kFailed));
     w.key("responseCode").numberOrNull(a.responseCode);
     w.key("responseBody").stringOrNull(a.responseBody);
     w.key("firedAt").string(formatIsoUtc(a.firedAt));

@@ -15,7 +15,7 @@ std::vector<model::Attempt> readAttempts(pqxx::transaction_base& tx,
     model::Attempt a;
     a.id = row[0].c_str();
     a.attempt = row[1].as<int>();
-    a.success = std::string_view(row[2].c_str()) == "SUCCESS";
+    a.success = model::parseState(row[2].c_str()) == model::State::kSuccess;
     if (!row[3].is_null()) a.responseCode = row[3].as<long long>();
     if (!row[4].is_null()) a.responseBody = row[4].c_str();
     a.firedAt = row[5].as<long long>();
