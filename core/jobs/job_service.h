@@ -44,6 +44,7 @@ class JobService {
   using ConfigSource = std::function<std::shared_ptr<const config::Config>()>;
   // `config` is read per call (limits and policy follow a reload); `wake`, when set, is told
   // the due time of each job created (the local scheduler).
+  // Outlives every scheduleAsync it started.
   JobService(store::Db& db, ConfigSource config, const Clock& clock,
              store::GroupCommitter* committer = nullptr, std::function<void(TimeMs)> wake = {})
       : store_(db, committer), config_(std::move(config)), clock_(clock), wake_(std::move(wake)) {}
