@@ -250,7 +250,7 @@ int cmdJobs(const Args& a) {
   if (!parsed) return userError("--payload is not valid JSON");
   w.key("payload").raw(payload);
   w.endObject();
-  jobs::JobService svc(db, *cfg, systemClock());
+  jobs::JobService svc(db, [cfg] { return cfg; }, systemClock());
   auto res = svc.schedule(*pid, w.str(), std::nullopt);
   if (!res) return userError(res.status().message());
   std::printf("%s\n", jobs::jobJson(res->job, false, false).c_str());

@@ -1,43 +1,44 @@
-// The REST API's routes and what they share. Handlers translate HTTP ⇄ domain calls; the
-// rules live in core/jobs and the stores.
+// The REST API's routes and what they share. Handlers translate HTTP ⇄ service calls and
+// nothing more: the rules, the tenant scoping and the stores are the services' (core/jobs,
+// core/ingest), all built by the composition root (core/app).
 #pragma once
 
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/config/config.h"
-#include "core/delivery/handoff.h"
 #include "core/http/request.h"
 #include "core/http/router.h"
+#include "core/ingest/event_service.h"
+#include "core/ingest/ingest_service.h"
+#include "core/jobs/job_service.h"
+#include "core/jobs/key_service.h"
+#include "core/model/delivery.h"
 #include "core/route/routing.h"
-#include "core/store/db.h"
-#include "core/store/group_commit.h"
 #include "core/util/json.h"
 #include "core/util/time.h"
-
-namespace dispatch::delivery {
-class Engine;
-}
 
 namespace dispatch::http {
 
 class AuthThrottle;
 
+// What the handlers call. Every service outlives the router it is added to.
 struct ApiContext {
-  store::Db& db;
+  jobs::JobService& jobs;
+  jobs::KeyService& keys;
+  ingest::EventService& events;
+  ingest::IngestService& ingest;
   std::function<std::shared_ptr<const config::Config>()> config;
-  std::function<void(TimeMs)> notifyDue;  // wake the local scheduler
-  const Clock& clock;
-  // Re-reads the config file; returns errors (empty on success).
-  std::function<std::vector<std::string>()> reload;
-  // Group commit for the write-heavy endpoints (job creation, ingest). May be null.
-  store::GroupCommitter* committer = nullptr;
   // The routing table of the current config snapshot.
   std::function<std::shared_ptr<const route::Routing>()> routing;
-  // This node's engine, for work handed over at creation (delivery/handoff.h). May be null.
-  delivery::Handoff* handoff = nullptr;
+  std::function<void(TimeMs)> notifyDue;  // wake the local scheduler
+  // Re-reads the config file; returns errors (empty on success).
+  std::function<std::vector<std::string>()> reload;
+  // Whether the store answers (GET /readyz).
+  std::function<bool()> storeReady;
   // Failed-authentication throttle (auth_throttle.h). Null: nothing is throttled.
   AuthThrottle* authThrottle = nullptr;
 };
@@ -47,6 +48,11 @@ struct Caller {
   bool admin = false;
   std::string projectId;  // empty for admin
   std::string projectName;
+  // What the services may show this caller: nullopt (every project) for the admin.
+  std::optional<std::string> scope() const {
+    if (admin) return std::nullopt;
+    return projectId;
+  }
 };
 
 // Resolves credentials from `x-api-key` or `Authorization: Bearer`. kUnauthorized on
@@ -63,9 +69,14 @@ void addKeyRoutes(Router& router, ApiContext& ctx);
 void addJobRoutes(Router& router, ApiContext& ctx);
 void addHookRoutes(Router& router, ApiContext& ctx);
 void addEventRoutes(Router& router, ApiContext& ctx);
+void addAdminRoutes(Router& router, ApiContext& ctx);
 
 // Writes "pagination":{"total","page","limit","totalPages"} into an open object.
 void writePagination(json::Writer& w, int64_t total, int page, int limit);
+
+// The `status` query parameter as a delivery state; nullopt when absent; kInvalid naming
+// the six states.
+Result<std::optional<model::State>> stateQueryParam(const Request& req);
 
 // A whole-number query parameter within [lo, hi]; `dflt` when absent; kInvalid naming it.
 Result<int> intQueryParam(const Request& req, const char* name, int dflt, int lo, int hi);

@@ -5,7 +5,6 @@
 #include "core/http/api.h"
 #include "core/http/auth_throttle.h"
 #include "core/http/envelope.h"
-#include "core/store/key_store.h"
 #include "core/util/crypto.h"
 
 namespace dispatch::http {
@@ -80,7 +79,7 @@ class Gate {
 Result<Caller> checkApiKey(const std::string& key, ApiContext& ctx, const Gate& gate) {
   const std::string digest = crypto::sha256(key);
   if (gate.closed() && !gate.knows(digest)) return gate.refusal();
-  auto k = store::KeyStore(ctx.db).authenticate(key);
+  auto k = ctx.keys.authenticate(key);
   if (!k) return k.status().code() == Code::kUnauthorized ? gate.failed(digest) : k.status();
   gate.succeeded(digest);
   return Caller{false, k->projectId, k->projectName};
@@ -115,6 +114,17 @@ Result<Caller> authenticateAdmin(const Request& req, ApiContext& ctx) {
   if (!token || token->empty() || token->rfind("sk_", 0) == 0) return kUnauthorized;
   auto cfg = ctx.config();
   return checkAdminToken(*token, *cfg, Gate(req, ctx, *cfg));
+}
+
+Result<std::optional<model::State>> stateQueryParam(const Request& req) {
+  auto s = req.queryParam("status");
+  if (!s) return std::optional<model::State>();
+  auto st = model::parseState(*s);
+  if (!st) {
+    return Status(Code::kInvalid,
+                  "status must be one of SCHEDULED, FIRING, SUCCESS, FAILED, DEAD, CANCELLED");
+  }
+  return std::optional<model::State>(*st);
 }
 
 Result<int> intQueryParam(const Request& req, const char* name, int dflt, int lo, int hi) {

@@ -1,10 +1,9 @@
-// Events, deliveries, replay, retry, redrive and config reload (contracts/http-api.md).
+// Events, deliveries, replay, retry and redrive (contracts/http-api.md). The rules and the
+// scoping are EventService's.
 #include "core/http/api.h"
 #include "core/http/envelope.h"
-#include "core/ingest/replay.h"
+#include "core/ingest/event_service.h"
 #include "core/jobs/job_json.h"
-#include "core/store/event_store.h"
-#include "core/store/project_store.h"
 #include "core/util/crypto.h"
 #include "core/util/json.h"
 
@@ -20,11 +19,6 @@ Result<store::Page> pageParams(const Request& req) {
   p.page = *page;
   p.limit = *limit;
   return p;
-}
-
-std::optional<std::string> scopeOf(const Caller& c) {
-  if (c.admin) return std::nullopt;
-  return c.projectId;
 }
 
 void writeDelivery(json::Writer& w, const store::DeliveryView& d, bool withLogs) {
@@ -51,14 +45,12 @@ Response listEvents(Request& req, ApiContext& ctx) {
   if (!caller) return errorResponse(caller.status());
   auto page = pageParams(req);
   if (!page) return errorResponse(page.status());
-  int64_t total = 0;
-  auto evs = store::EventStore(ctx.db, nullptr)
-                 .listEvents(scopeOf(*caller), req.queryParam("source"), req.queryParam("type"),
-                             *page, &total);
+  auto evs = ctx.events.listEvents(caller->scope(), req.queryParam("source"),
+                                   req.queryParam("type"), *page);
   if (!evs) return errorResponse(evs.status());
   json::Writer w;
   w.beginObject().key("events").beginArray();
-  for (const auto& e : evs.value()) {
+  for (const auto& e : evs->items) {
     w.beginObject();
     w.key("id").string(e.id);
     w.key("source").string(e.source);
@@ -67,7 +59,7 @@ Response listEvents(Request& req, ApiContext& ctx) {
     w.endObject();
   }
   w.endArray();
-  writePagination(w, total, page->page, page->limit);
+  writePagination(w, evs->total, page->page, page->limit);
   w.endObject();
   return envelope(200, "Events fetched successfully", w.str());
 }
@@ -75,7 +67,7 @@ Response listEvents(Request& req, ApiContext& ctx) {
 Response getEvent(Request& req, ApiContext& ctx) {
   auto caller = authenticate(req, ctx);
   if (!caller) return errorResponse(caller.status());
-  auto ev = store::EventStore(ctx.db, nullptr).getEvent(req.params[0], scopeOf(*caller));
+  auto ev = ctx.events.getEvent(caller->scope(), req.params[0]);
   if (!ev) return errorResponse(ev.status());
   json::Writer w;
   w.beginObject();
@@ -107,10 +99,8 @@ Response replay(Request& req, ApiContext& ctx) {
   auto caller = authenticate(req, ctx);
   if (!caller) return errorResponse(caller.status());
   if (auto r = requireJson(req)) return *r;
-  store::EventStore events(ctx.db, nullptr);
-  auto ids = ingest::replayEvent(*ctx.routing(), events, req.params[0], scopeOf(*caller));
+  auto ids = ctx.events.replay(caller->scope(), req.params[0]);
   if (!ids) return errorResponse(ids.status());
-  ctx.notifyDue(0);
   json::Writer w;
   w.beginObject().key("deliveries").beginArray();
   for (const auto& id : ids.value()) w.string(id);
@@ -121,27 +111,18 @@ Response replay(Request& req, ApiContext& ctx) {
 Response listDeliveries(Request& req, ApiContext& ctx) {
   auto caller = authenticate(req, ctx);
   if (!caller) return errorResponse(caller.status());
-  std::optional<model::State> status;
-  if (auto s = req.queryParam("status")) {
-    status = model::parseState(*s);
-    if (!status) {
-      return envelope(400,
-                      "status must be one of SCHEDULED, FIRING, SUCCESS, FAILED, DEAD, "
-                      "CANCELLED");
-    }
-  }
+  auto status = stateQueryParam(req);
+  if (!status) return errorResponse(status.status());
   auto page = pageParams(req);
   if (!page) return errorResponse(page.status());
-  int64_t total = 0;
   auto ds =
-      store::EventStore(ctx.db, nullptr)
-          .listDeliveries(scopeOf(*caller), status, req.queryParam("destination"), *page, &total);
+      ctx.events.listDeliveries(caller->scope(), *status, req.queryParam("destination"), *page);
   if (!ds) return errorResponse(ds.status());
   json::Writer w;
   w.beginObject().key("deliveries").beginArray();
-  for (const auto& d : ds.value()) writeDelivery(w, d, false);
+  for (const auto& d : ds->items) writeDelivery(w, d, false);
   w.endArray();
-  writePagination(w, total, page->page, page->limit);
+  writePagination(w, ds->total, page->page, page->limit);
   w.endObject();
   return envelope(200, "Deliveries fetched successfully", w.str());
 }
@@ -149,7 +130,7 @@ Response listDeliveries(Request& req, ApiContext& ctx) {
 Response getDelivery(Request& req, ApiContext& ctx) {
   auto caller = authenticate(req, ctx);
   if (!caller) return errorResponse(caller.status());
-  auto d = store::EventStore(ctx.db, nullptr).getDelivery(req.params[0], scopeOf(*caller));
+  auto d = ctx.events.getDelivery(caller->scope(), req.params[0]);
   if (!d) return errorResponse(d.status());
   json::Writer w;
   writeDelivery(w, *d, true);
@@ -160,9 +141,8 @@ Response retry(Request& req, ApiContext& ctx) {
   auto caller = authenticate(req, ctx);
   if (!caller) return errorResponse(caller.status());
   if (auto r = requireJson(req)) return *r;
-  auto d = store::EventStore(ctx.db, nullptr).retryDelivery(req.params[0], scopeOf(*caller));
+  auto d = ctx.events.retry(caller->scope(), req.params[0]);
   if (!d) return errorResponse(d.status());
-  ctx.notifyDue(0);
   json::Writer w;
   writeDelivery(w, *d, false);
   return envelope(202, "Delivery re-armed", w.str());
@@ -172,33 +152,11 @@ Response redrive(Request& req, ApiContext& ctx) {
   auto caller = authenticate(req, ctx);
   if (!caller) return errorResponse(caller.status());
   if (auto r = requireJson(req)) return *r;
-  std::string projectId = caller->projectId;
-  if (caller->admin) {
-    auto p = req.queryParam("project");
-    if (!p || p->empty()) return envelope(400, "project is required");
-    auto row = store::ProjectStore(ctx.db).find(*p);
-    if (!row) return errorResponse(row.status());
-    projectId = row->id;
-  }
-  auto n = store::EventStore(ctx.db, nullptr).redrive(projectId, req.params[0]);
+  auto n = ctx.events.redrive(caller->scope(), req.queryParam("project"), req.params[0]);
   if (!n) return errorResponse(n.status());
-  ctx.notifyDue(0);
   json::Writer w;
   w.beginObject().key("rearmed").number(*n).endObject();
   return envelope(202, "Dead deliveries re-armed", w.str());
-}
-
-Response reload(Request& req, ApiContext& ctx) {
-  auto caller = authenticateAdmin(req, ctx);
-  if (!caller) return errorResponse(caller.status());
-  if (auto r = requireJson(req)) return *r;
-  std::vector<std::string> errors = ctx.reload();
-  if (!errors.empty()) {
-    std::string msg = "Config refused: ";
-    for (size_t i = 0; i < errors.size(); ++i) msg += (i ? "; " : "") + errors[i];
-    return envelope(400, msg);
-  }
-  return envelope(200, "Config reloaded", R"({"reloaded":true})");
 }
 
 }  // namespace
@@ -212,7 +170,6 @@ void addEventRoutes(Router& router, ApiContext& ctx) {
   router.add("POST", "/api/v1/deliveries/{id}/retry", [&ctx](Request& r) { return retry(r, ctx); });
   router.add("POST", "/api/v1/destinations/{name}/redrive",
              [&ctx](Request& r) { return redrive(r, ctx); });
-  router.add("POST", "/api/v1/admin/reload", [&ctx](Request& r) { return reload(r, ctx); });
 }
 
 }  // namespace dispatch::http

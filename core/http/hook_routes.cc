@@ -14,9 +14,6 @@ namespace {
 // Answers after the group commit without holding a worker thread while it waits.
 void hook(Request& req, ApiContext& ctx, Reply reply) {
   auto routing = ctx.routing();
-  store::EventStore events(ctx.db, ctx.committer);
-  store::KeyStore keys(ctx.db);
-  ingest::IngestService svc(events, keys, ctx.clock, ctx.handoff);
   ingest::HookRequest hr;
   hr.slug = req.params[0];
   hr.header = [&req](std::string_view n) { return req.header(n); };
@@ -30,23 +27,23 @@ void hook(Request& req, ApiContext& ctx, Reply reply) {
   hr.body = std::move(req.body);
   auto t0 = std::chrono::steady_clock::now();
   // `routing` rides along so the snapshot the plan came from outlives the commit.
-  svc.acceptAsync(*routing, hr,
-                  [&ctx, t0, routing, reply = std::move(reply)](Result<ingest::HookResult> res) {
-                    auto& m = metrics::global();
-                    m.ingestLatency.observeMs(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                  std::chrono::steady_clock::now() - t0)
-                                                  .count());
-                    if (!res) {
-                      m.ingestRejected.inc();
-                      return reply(errorResponse(res.status()));
-                    }
-                    (res->duplicate ? m.ingestDuplicate : m.ingestAccepted).inc();
-                    json::Writer w;
-                    w.beginObject().key("event_id").string(res->eventId).endObject();
-                    if (res->duplicate) return reply(envelope(200, "Duplicate event", w.str()));
-                    if (res->wakeScheduler) ctx.notifyDue(0);
-                    reply(envelope(202, "Event accepted", w.str()));
-                  });
+  ctx.ingest.acceptAsync(
+      *routing, hr, [&ctx, t0, routing, reply = std::move(reply)](Result<ingest::HookResult> res) {
+        auto& m = metrics::global();
+        m.ingestLatency.observeMs(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      std::chrono::steady_clock::now() - t0)
+                                      .count());
+        if (!res) {
+          m.ingestRejected.inc();
+          return reply(errorResponse(res.status()));
+        }
+        (res->duplicate ? m.ingestDuplicate : m.ingestAccepted).inc();
+        json::Writer w;
+        w.beginObject().key("event_id").string(res->eventId).endObject();
+        if (res->duplicate) return reply(envelope(200, "Duplicate event", w.str()));
+        if (res->wakeScheduler) ctx.notifyDue(0);
+        reply(envelope(202, "Event accepted", w.str()));
+      });
 }
 
 }  // namespace

@@ -1,10 +1,8 @@
-// /api/v1/projects/{project}/keys (admin): create, list, revoke.
+// /api/v1/projects/{project}/keys (admin): create, list, revoke. The rules are KeyService's.
 #include "core/http/api.h"
 #include "core/http/envelope.h"
-#include "core/store/key_store.h"
-#include "core/store/project_store.h"
+#include "core/jobs/key_service.h"
 #include "core/util/json.h"
-#include "core/util/text.h"
 
 namespace dispatch::http {
 namespace {
@@ -29,7 +27,7 @@ void writeKey(json::Writer& w, const store::ApiKeyRow& k, const std::string* pla
 std::optional<Response> adminAndProject(Request& req, ApiContext& ctx, store::ProjectRow* out) {
   auto caller = authenticateAdmin(req, ctx);
   if (!caller) return errorResponse(caller.status());
-  auto p = store::ProjectStore(ctx.db).find(req.params[0]);
+  auto p = ctx.keys.project(req.params[0]);
   if (!p) return errorResponse(p.status());
   *out = *p;
   return std::nullopt;
@@ -46,12 +44,10 @@ Response create(Request& req, ApiContext& ctx) {
     if (!doc->isObject()) return envelope(400, "Request body must be a JSON object");
     if (const json::Value* l = doc->find("label"); l && !l->isNull()) {
       if (!l->isString()) return envelope(400, "label must be a string");
-      if (Status st = text::check("label", l->asString()); !st) return envelope(400, st.message());
-      if (l->asString().size() > 200) return envelope(400, "label must be at most 200 characters");
       label = l->asString();
     }
   }
-  auto created = store::KeyStore(ctx.db).create(project.id, label);
+  auto created = ctx.keys.create(project.id, label);
   if (!created) return errorResponse(created.status());
   json::Writer w;
   writeKey(w, created->row, &created->key);
@@ -61,7 +57,7 @@ Response create(Request& req, ApiContext& ctx) {
 Response list(Request& req, ApiContext& ctx) {
   store::ProjectRow project;
   if (auto r = adminAndProject(req, ctx, &project)) return *r;
-  auto keys = store::KeyStore(ctx.db).list(project.id);
+  auto keys = ctx.keys.list(project.id);
   if (!keys) return errorResponse(keys.status());
   json::Writer w;
   w.beginArray();
@@ -73,7 +69,7 @@ Response list(Request& req, ApiContext& ctx) {
 Response revoke(Request& req, ApiContext& ctx) {
   store::ProjectRow project;
   if (auto r = adminAndProject(req, ctx, &project)) return *r;
-  Status st = store::KeyStore(ctx.db).revoke(project.id, req.params[1]);
+  Status st = ctx.keys.revoke(project.id, req.params[1]);
   if (!st) return errorResponse(st);
   return envelope(200, "API key revoked");
 }

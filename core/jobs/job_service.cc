@@ -1,4 +1,4 @@
-// Job scheduling rules.
+// Job scheduling rules and the tenant scoping of the job API.
 #include "core/jobs/job_service.h"
 
 #include <future>
@@ -8,6 +8,31 @@
 #include "core/util/uuid.h"
 
 namespace dispatch::jobs {
+namespace {
+
+// Matches no project: what a key sees when it asks for another project's jobs.
+const char* const kNoProject = "00000000-0000-0000-0000-000000000000";
+
+}  // namespace
+
+Result<std::string> creatorProject(const std::optional<std::string>& scope) {
+  if (!scope) return Status(Code::kInvalid, "Jobs are created with a project API key");
+  return *scope;
+}
+
+Result<std::optional<std::string>> listedProject(const std::optional<std::string>& scope,
+                                                 const std::optional<std::string>& requested) {
+  const Status notUuid(Code::kInvalid, "projectId must be a UUID");
+  if (!scope) {
+    if (requested && !isUuid(*requested)) return notUuid;
+    return requested;
+  }
+  if (requested && *requested != *scope) {
+    if (!isUuid(*requested)) return notUuid;
+    return std::optional<std::string>(kNoProject);
+  }
+  return scope;
+}
 
 Result<ScheduleResult> JobService::schedule(const std::string& projectId, std::string_view body,
                                             const std::optional<std::string>& idempotencyKey) {
@@ -36,9 +61,10 @@ void JobService::scheduleAsync(const std::string& projectId, std::string_view bo
       return done(ScheduleResult{std::move(existing.value()).value(), false});
     }
   }
+  auto cfg = config_();
   ValidationLimits limits;
-  limits.maxPayloadBytes = cfg_.jobs.maxPayloadBytes;
-  limits.policy = {cfg_.delivery.allowHttp, cfg_.delivery.allowPrivateNetworks};
+  limits.maxPayloadBytes = cfg->jobs.maxPayloadBytes;
+  limits.policy = {cfg->delivery.allowHttp, cfg->delivery.allowPrivateNetworks};
   TimeMs now = clock_.nowMs();
   auto req = validateJobRequest(body, limits, now);
   if (!req) return done(req.status());
@@ -52,10 +78,41 @@ void JobService::scheduleAsync(const std::string& projectId, std::string_view bo
   nj.callbackUrl = req->callbackUrl;
   nj.idempotencyKey = idempotencyKey;
   nj.createdAt = now;
-  store_.createAsync(std::move(nj), [done = std::move(done)](Result<store::CreateOutcome> out) {
-    if (!out) return done(out.status());
-    done(ScheduleResult{std::move(out->job), out->created});
-  });
+  store_.createAsync(std::move(nj),
+                     [this, done = std::move(done)](Result<store::CreateOutcome> out) {
+                       if (!out) return done(out.status());
+                       if (out->created && wake_) wake_(out->job.fireAt);
+                       done(ScheduleResult{std::move(out->job), out->created});
+                     });
+}
+
+Result<model::JobPage> JobService::list(const std::optional<std::string>& scope,
+                                        const ListQuery& q) {
+  auto project = listedProject(scope, q.projectId);
+  if (!project) return project.status();
+  model::JobFilter f;
+  f.projectId = std::move(project.value());
+  f.status = q.status;
+  f.page = q.page;
+  f.limit = q.limit;
+  return store_.list(f);
+}
+
+Result<model::Job> JobService::get(const std::optional<std::string>& scope, const std::string& id) {
+  return store_.get(id, scope);
+}
+
+Status JobService::cancel(const std::optional<std::string>& scope, const std::string& id) {
+  std::string projectId;
+  if (scope) {
+    projectId = *scope;
+  } else {
+    // The admin cancels in the job's own project.
+    auto job = store_.get(id, std::nullopt);
+    if (!job) return job.status();
+    projectId = job->projectId;
+  }
+  return store_.cancel(id, projectId);
 }
 
 }  // namespace dispatch::jobs

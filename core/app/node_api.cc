@@ -1,0 +1,36 @@
+// Wiring of the REST API's services and routes.
+#include "core/app/node_api.h"
+
+namespace dispatch::app {
+
+NodeApi::NodeApi(store::Db& db, store::GroupCommitter& committer, delivery::Engine& engine,
+                 const RoutingHolder& holder, ConfigReloader& reloader)
+    : ingestEvents_(db, &committer),
+      ingestKeys_(db),
+      ingest_(ingestEvents_, ingestKeys_, systemClock(), &engine),
+      jobs_(
+          db, [&holder] { return holder.get()->configPtr(); }, systemClock(), &committer,
+          [&engine](TimeMs due) { engine.notifyDue(due); }),
+      keys_(db),
+      events_(
+          db, [&holder] { return holder.get(); }, [&engine](TimeMs due) { engine.notifyDue(due); }),
+      readiness_(db.url()),
+      ctx_{.jobs = jobs_,
+           .keys = keys_,
+           .events = events_,
+           .ingest = ingest_,
+           .config = [&holder] { return holder.get()->configPtr(); },
+           .routing = [&holder] { return holder.get(); },
+           .notifyDue = [&engine](TimeMs due) { engine.notifyDue(due); },
+           .reload = [&reloader] { return reloader.reload(); },
+           .storeReady = [this] { return readiness_.ready(); },
+           .authThrottle = &authThrottle_} {
+  http::addHealthRoutes(router_, ctx_);
+  http::addKeyRoutes(router_, ctx_);
+  http::addJobRoutes(router_, ctx_);
+  http::addHookRoutes(router_, ctx_);
+  http::addEventRoutes(router_, ctx_);
+  http::addAdminRoutes(router_, ctx_);
+}
+
+}  // namespace dispatch::app
