@@ -121,8 +121,10 @@ Result<std::optional<model::State>> stateQueryParam(const Request& req) {
   if (!s) return std::optional<model::State>();
   auto st = model::parseState(*s);
   if (!st) {
-    return Status(Code::kInvalid,
-                  "status must be one of SCHEDULED, FIRING, SUCCESS, FAILED, DEAD, CANCELLED");
+    std::string names;
+    for (model::State one : model::kAllStates)
+      names += (names.empty() ? "" : ", ") + std::string(model::toString(one));
+    return Status(Code::kInvalid, "status must be one of " + names);
   }
   return std::optional<model::State>(*st);
 }

@@ -20,6 +20,10 @@ TEST(StateMachine, NamesRoundTripAndUnknownNamesAreRefused) {
   EXPECT_FALSE(parseState("scheduled"));
   EXPECT_FALSE(parseState(""));
   EXPECT_FALSE(parseState("PENDING"));
+  // The API's "status must be one of …" lists kAllStates in the contract's order.
+  std::string names;
+  for (State s : kAllStates) names += (names.empty() ? "" : ", ") + std::string(toString(s));
+  EXPECT_EQ(names, "SCHEDULED, FIRING, SUCCESS, FAILED, DEAD, CANCELLED");
 }
 
 TEST(StateMachine, ADueDeliveryIsClaimedIntoFiring) {
