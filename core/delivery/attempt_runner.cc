@@ -7,9 +7,9 @@
 
 #include "core/delivery/outcome.h"
 #include "core/model/retry_policy.h"
-#include "core/verify/signer.h"
 #include "core/util/json.h"
 #include "core/util/uuid.h"
+#include "core/verify/signer.h"
 
 namespace dispatch::delivery {
 namespace {
@@ -24,13 +24,14 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 // Headers Dispatch owns: configured or transform headers never replace them (a signature
 // must stay the one we computed; framing headers belong to the HTTP client).
 bool isReserved(const std::string& name, const std::string& prefix) {
-  static const char* kOwned[] = {"webhook-id", "webhook-timestamp", "webhook-signature",
-                                 "user-agent", "host", "content-length", "transfer-encoding",
-                                 "connection"};
+  static const char* kOwned[] = {
+      "webhook-id", "webhook-timestamp", "webhook-signature", "user-agent",
+      "host",       "content-length",    "transfer-encoding", "connection"};
   for (const char* o : kOwned) {
     if (strcasecmp(name.c_str(), o) == 0) return true;
   }
-  return name.size() > prefix.size() && strncasecmp(name.c_str(), prefix.c_str(), prefix.size()) == 0 &&
+  return name.size() > prefix.size() &&
+         strncasecmp(name.c_str(), prefix.c_str(), prefix.size()) == 0 &&
          name[prefix.size()] == '-';
 }
 
@@ -46,10 +47,12 @@ void setHeader(Headers& h, const std::string& name, const std::string& value) {
 }
 
 // Fills the attempt row and the next state from a result and the policy.
-model::Completion complete(const model::Claimed& d, const plugin::DeliveryResult& res, const model::RetryPolicy& policy,
-                    TimeMs firedAt, TimeMs now, bool redact) {
+model::Completion complete(const model::Claimed& d, const plugin::DeliveryResult& res,
+                           const model::RetryPolicy& policy, TimeMs firedAt, TimeMs now,
+                           bool redact) {
   const int attemptNo = d.attemptsBefore + 1;
-  model::Decision decision = model::decide(policy, attemptNo, classify(res, now), now, jitterUnit());
+  model::Decision decision =
+      model::decide(policy, attemptNo, classify(res, now), now, jitterUnit());
   model::Completion c;
   c.deliveryId = d.id;
   c.leaseSeq = d.leaseSeq;
@@ -67,12 +70,16 @@ model::Completion complete(const model::Claimed& d, const plugin::DeliveryResult
   c.attempt.firedAt = firedAt;
   c.attempt.durationMs = res.durationMs;
   switch (decision.next) {
-    case model::NextState::kSuccess: c.next = model::State::kSuccess; break;
+    case model::NextState::kSuccess:
+      c.next = model::State::kSuccess;
+      break;
     case model::NextState::kRetry:
       c.next = model::State::kFailed;
       c.nextAttemptAt = decision.nextAttemptAt;
       break;
-    case model::NextState::kDead: c.next = model::State::kDead; break;
+    case model::NextState::kDead:
+      c.next = model::State::kDead;
+      break;
   }
   return c;
 }
@@ -116,8 +123,10 @@ model::Completion AttemptRunner::runJob(const model::Claimed& d, const route::Ro
   const TimeMs firedAt = clock_.nowMs();
   const int attemptNo = d.attemptsBefore + 1;
   std::string body = d.kind == model::Kind::kJob ? jobBody(d, firedAt) : d.body.value_or("");
-  Headers headers{{"Content-Type", "application/json"}, {"User-Agent", "Dispatch/" DISPATCH_VERSION}};
-  std::vector<std::string> keys = project ? verify::decodeSigningKeys(project->signingSecrets) : std::vector<std::string>{};
+  Headers headers{{"Content-Type", "application/json"},
+                  {"User-Agent", "Dispatch/" DISPATCH_VERSION}};
+  std::vector<std::string> keys =
+      project ? verify::decodeSigningKeys(project->signingSecrets) : std::vector<std::string>{};
   for (auto& h : verify::standardWebhookHeaders(keys, d.messageId, firedAt / 1000, body)) {
     headers.push_back(std::move(h));
   }
@@ -129,7 +138,7 @@ model::Completion AttemptRunner::runJob(const model::Claimed& d, const route::Ro
   if (d.kind == model::Kind::kJob && d.callbackUrl && model::isTerminal(c.next)) {
     std::string jobId = d.jobId.value_or(d.id);
     c.callback = model::Completion::Callback{newUuidV7(), d.projectId, jobId, *d.callbackUrl,
-                                      callbackBody(jobId, c.next, attemptNo, c.attempt)};
+                                             callbackBody(jobId, c.next, attemptNo, c.attempt)};
   }
   return c;
 }
@@ -172,12 +181,12 @@ model::Completion AttemptRunner::runEvent(const model::Claimed& d, const route::
   Headers& h = pd.headers;
   h.emplace_back("Content-Type", d.eventContentType.value_or("application/json"));
   h.emplace_back("User-Agent", "Dispatch/" DISPATCH_VERSION);
-  for (auto& sh : verify::standardWebhookHeaders(dest->signingKeys, d.messageId, now / 1000, pd.body)) {
+  for (auto& sh :
+       verify::standardWebhookHeaders(dest->signingKeys, d.messageId, now / 1000, pd.body)) {
     h.push_back(std::move(sh));
   }
   h.emplace_back(prefix + "-Event-ID", pd.eventId);
-  h.emplace_back(prefix + "-Endpoint-ID",
-                 route::endpointIdFor(dest->project->name, d.source));
+  h.emplace_back(prefix + "-Endpoint-ID", route::endpointIdFor(dest->project->name, d.source));
   h.emplace_back(prefix + "-Event-Type", d.eventType);
   h.emplace_back(prefix + "-Attempt", std::to_string(attemptNo));
   for (const auto& [k, v] : dc.headers) {

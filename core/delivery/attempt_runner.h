@@ -6,8 +6,8 @@
 #include <functional>
 #include <memory>
 
-#include "core/model/delivery.h"
 #include "core/delivery/rate_limiter.h"
+#include "core/model/delivery.h"
 #include "core/plugin/destination.h"
 #include "core/route/routing.h"
 #include "core/util/time.h"

@@ -8,13 +8,21 @@ plugin::DeliveryResult toDeliveryResult(const net::HttpResponse& r) {
   using E = net::HttpResponse::Error;
   using K = plugin::DeliveryResult::Kind;
   switch (r.error) {
-    case E::kNone: out.kind = K::kHttp; break;
-    case E::kTimeout: out.kind = K::kTimeout; break;
-    case E::kNetwork: out.kind = K::kNetwork; break;
+    case E::kNone:
+      out.kind = K::kHttp;
+      break;
+    case E::kTimeout:
+      out.kind = K::kTimeout;
+      break;
+    case E::kNetwork:
+      out.kind = K::kNetwork;
+      break;
     // A URL the policy refuses, or one that cannot be parsed, will not get better by
     // waiting: no retries.
     case E::kBlocked:
-    case E::kInvalidUrl: out.kind = K::kPermanent; break;
+    case E::kInvalidUrl:
+      out.kind = K::kPermanent;
+      break;
   }
   out.status = r.status;
   out.body = r.body;

@@ -12,9 +12,15 @@ model::AttemptOutcome classify(const plugin::DeliveryResult& r, TimeMs now) {
       o.httpStatus = r.status;
       if (r.retryAfter) o.retryAfterMs = parseRetryAfterMs(*r.retryAfter, now);
       break;
-    case K::kTimeout: o.kind = model::AttemptOutcome::Kind::kTimeout; break;
-    case K::kNetwork: o.kind = model::AttemptOutcome::Kind::kNetwork; break;
-    case K::kPermanent: o.kind = model::AttemptOutcome::Kind::kPermanent; break;
+    case K::kTimeout:
+      o.kind = model::AttemptOutcome::Kind::kTimeout;
+      break;
+    case K::kNetwork:
+      o.kind = model::AttemptOutcome::Kind::kNetwork;
+      break;
+    case K::kPermanent:
+      o.kind = model::AttemptOutcome::Kind::kPermanent;
+      break;
   }
   return o;
 }

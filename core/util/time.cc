@@ -16,6 +16,11 @@ class SystemClock final : public Clock {
                std::chrono::system_clock::now().time_since_epoch())
         .count();
   }
+  int64_t monotonicMs() const override {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  }
 };
 
 // Howard Hinnant's days_from_civil: proleptic Gregorian, no locale or timezone involved.

@@ -16,6 +16,10 @@ class Clock {
  public:
   virtual ~Clock() = default;
   virtual TimeMs nowMs() const = 0;
+  // Milliseconds on a clock that never steps back, from an arbitrary origin: for durations
+  // and timeouts, which a wall clock set back or forward would spoil. The default, nowMs(),
+  // suits the test clocks that move only when told.
+  virtual int64_t monotonicMs() const { return nowMs(); }
 };
 
 // The real system clock.
