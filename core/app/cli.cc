@@ -9,11 +9,11 @@
 
 #include "core/app/runtime.h"
 #include "core/app/server_app.h"
-#include "core/ingest/replay.h"
-#include "core/store/event_store.h"
 #include "core/config/config.h"
+#include "core/ingest/replay.h"
 #include "core/jobs/job_json.h"
 #include "core/jobs/job_service.h"
+#include "core/store/event_store.h"
 #include "core/store/key_store.h"
 #include "core/store/migrations.h"
 #include "core/store/project_store.h"
@@ -47,8 +47,8 @@ struct Args {
 };
 
 // Options that take a value; everything else starting with -- is a flag.
-const char* kValued[] = {"--config", "--project", "--label", "--url", "--at", "--title",
-                         "--payload"};
+const char* kValued[] = {"--config", "--project", "--label",  "--url",
+                         "--at",     "--title",   "--payload"};
 
 bool parseArgs(int argc, char** argv, int from, Args* a, std::string* err) {
   for (int i = from; i < argc; ++i) {
@@ -136,8 +136,8 @@ int cmdCheckConfig(const Args& a) {
   plugin::Registry registry;
   plugin::Services services;
   services.http = &nullSender();
-  Loaded loaded = loadRoutingWithPlugins(opt(a, "--config", "config/dispatch.yaml"), registry,
-                                         services);
+  Loaded loaded =
+      loadRoutingWithPlugins(opt(a, "--config", "config/dispatch.yaml"), registry, services);
   for (const auto& e : loaded.errors) std::fprintf(stderr, "%s\n", e.c_str());
   if (!loaded.routing) return 1;
   const config::Config& cfg = loaded.routing->config();
@@ -147,8 +147,8 @@ int cmdCheckConfig(const Args& a) {
     dests += p.destinations.size();
     links += p.links.size();
   }
-  std::printf("%s: ok (%zu projects, %zu sources, %zu destinations, %zu links)\n",
-              cfg.path.c_str(), cfg.projects.size(), sources, dests, links);
+  std::printf("%s: ok (%zu projects, %zu sources, %zu destinations, %zu links)\n", cfg.path.c_str(),
+              cfg.projects.size(), sources, dests, links);
   return 0;
 }
 
@@ -157,8 +157,8 @@ int cmdReplay(const Args& a) {
   plugin::Registry registry;
   plugin::Services services;
   services.http = &nullSender();  // routing only; the server delivers
-  Loaded loaded = loadRoutingWithPlugins(opt(a, "--config", "config/dispatch.yaml"), registry,
-                                         services);
+  Loaded loaded =
+      loadRoutingWithPlugins(opt(a, "--config", "config/dispatch.yaml"), registry, services);
   for (const auto& e : loaded.errors) std::fprintf(stderr, "%s\n", e.c_str());
   if (!loaded.routing) return 1;
   store::Db db(loaded.routing->config().database.url, 1);
@@ -250,7 +250,8 @@ int cmdJobs(const Args& a) {
   if (!parsed) return userError("--payload is not valid JSON");
   w.key("payload").raw(payload);
   w.endObject();
-  jobs::JobService svc(db, [cfg] { return cfg; }, systemClock());
+  jobs::JobService svc(
+      db, [cfg] { return cfg; }, systemClock());
   auto res = svc.schedule(*pid, w.str(), std::nullopt);
   if (!res) return userError(res.status().message());
   std::printf("%s\n", jobs::jobJson(res->job, false, false).c_str());

@@ -9,7 +9,8 @@ namespace {
 
 class NullSender : public plugin::HttpSender {
  public:
-  plugin::DeliveryResult post(const std::string&, const std::vector<std::pair<std::string, std::string>>&,
+  plugin::DeliveryResult post(const std::string&,
+                              const std::vector<std::pair<std::string, std::string>>&,
                               const std::string&, int64_t, int64_t) override {
     return plugin::DeliveryResult::permanent("not sending (validation only)");
   }

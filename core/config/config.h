@@ -103,7 +103,7 @@ struct DestinationConfig {
   std::vector<std::string> events;  // globs; empty = all
   std::map<std::string, std::string> headers;
   std::optional<int64_t> timeoutMs;  // default: delivery.timeout
-  model::RetryPolicy retry;       // default: 7 attempts, exponential 10s, cap 1h
+  model::RetryPolicy retry;          // default: 7 attempts, exponential 10s, cap 1h
   std::optional<double> rateLimitPerSec;
   bool redactResponse = false;
   std::vector<std::string> secrets;  // overrides the project's signing secrets

@@ -1,14 +1,14 @@
 // Building the routing table and planning an event's deliveries.
 #include "core/route/routing.h"
 
-#include "core/verify/signer.h"
+#include "core/model/ids.h"
 #include "core/net/network_policy.h"
 #include "core/plugin/destinations.h"
 #include "core/plugin/registry.h"
 #include "core/route/glob.h"
-#include "core/model/ids.h"
 #include "core/transform/transform.h"
 #include "core/util/uuid.h"
+#include "core/verify/signer.h"
 #include "core/verify/verifier.h"
 
 namespace dispatch::route {

@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "core/config/config.h"
-#include "core/plugin/destination.h"
 #include "core/model/event.h"
+#include "core/plugin/destination.h"
 #include "core/util/status.h"
 
 namespace dispatch::verify {
@@ -30,7 +30,7 @@ struct SourceEntry {
   const config::ProjectConfig* project = nullptr;
   const config::SourceConfig* source = nullptr;
   std::string projectId;
-  std::string endpointId;  // stable UUID of the source endpoint
+  std::string endpointId;                            // stable UUID of the source endpoint
   std::shared_ptr<const verify::Verifier> verifier;  // null for none and api-key
 };
 
@@ -70,9 +70,9 @@ class Routing {
 
  private:
   std::shared_ptr<const config::Config> cfg_;
-  std::map<std::string, SourceEntry, std::less<>> sources_;            // by slug
-  std::map<std::string, const config::ProjectConfig*> projects_;    // by id
-  std::map<std::string, DestinationEntry> destinations_;               // projectId + '/' + name
+  std::map<std::string, SourceEntry, std::less<>> sources_;           // by slug
+  std::map<std::string, const config::ProjectConfig*> projects_;      // by id
+  std::map<std::string, DestinationEntry> destinations_;              // projectId + '/' + name
   std::map<std::string, std::vector<LinkEntry>, std::less<>> links_;  // by source slug
 };
 

@@ -66,7 +66,7 @@ class EventStore {
   // What a worker needs for each delivery of `plan` stored leased (PlannedDelivery::leaseUntil),
   // as a claim would have read it back.
   static std::vector<model::Claimed> leasedClaims(const model::IncomingEvent& e,
-                                                     const model::RoutePlan& plan);
+                                                  const model::RoutePlan& plan);
   // The id of the source's event with this idempotency value, if any.
   Result<std::optional<std::string>> findByIdempotencyKey(const std::string& source,
                                                           const std::string& key);

@@ -31,13 +31,13 @@ class JobStore {
   Result<model::JobPage> list(const model::JobFilter& filter);
   // The project's job created with this Idempotency-Key, if any (without logs).
   Result<std::optional<model::Job>> findByIdempotencyKey(const std::string& projectId,
-                                                        const std::string& key);
+                                                         const std::string& key);
   // SCHEDULED → CANCELLED. kNotFound (absent/other project), kConflict (not SCHEDULED).
   Status cancel(const std::string& id, const std::string& projectId);
 
  private:
   static Result<model::Job> getIn(void* tx, const std::string& id,
-                                 const std::optional<std::string>& projectId, bool withLogs);
+                                  const std::optional<std::string>& projectId, bool withLogs);
   Db& db_;
   GroupCommitter* committer_;
 };

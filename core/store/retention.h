@@ -42,8 +42,7 @@ class RetentionPurger {
   using RetentionSource = std::function<std::map<std::string, int64_t>()>;
 
   RetentionPurger(Db& db, RetentionSource retention, const Clock& clock,
-                  int64_t intervalMs = 10 * 60'000, int64_t firstAfterMs = 60'000,
-                  int batch = 500);
+                  int64_t intervalMs = 10 * 60'000, int64_t firstAfterMs = 60'000, int batch = 500);
   ~RetentionPurger();
   RetentionPurger(const RetentionPurger&) = delete;
   RetentionPurger& operator=(const RetentionPurger&) = delete;

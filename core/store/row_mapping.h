@@ -1,11 +1,11 @@
 // Shared row readers for the store (internal to core/store/).
 #pragma once
 
-#include "core/store/connection.h"
 #include <string>
 #include <vector>
 
 #include "core/model/delivery.h"
+#include "core/store/connection.h"
 
 namespace dispatch::store {
 

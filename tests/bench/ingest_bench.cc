@@ -33,15 +33,14 @@
 #include <thread>
 #include <vector>
 
-#include "tests/bench/bench_util.h"
 #include "core/util/crypto.h"
 #include "core/util/json.h"
+#include "tests/bench/bench_util.h"
 
 using bench::nowUs;
 using bench::pctMs;
 
 namespace {
-
 
 // One arrival: when its request was sent and how long it took to arrive (wall clock, µs).
 struct Arrival {
@@ -55,7 +54,8 @@ std::set<std::string> g_seen;
 
 class Handler : public Poco::Net::HTTPRequestHandler {
  public:
-  void handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) override {
+  void handleRequest(Poco::Net::HTTPServerRequest& req,
+                     Poco::Net::HTTPServerResponse& resp) override {
     int64_t at = nowUs();
     std::string body;
     Poco::StreamCopier::copyToString(req.stream(), body);
@@ -76,7 +76,8 @@ class Handler : public Poco::Net::HTTPRequestHandler {
 
 class Factory : public Poco::Net::HTTPRequestHandlerFactory {
  public:
-  Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
+  Poco::Net::HTTPRequestHandler* createRequestHandler(
+      const Poco::Net::HTTPServerRequest&) override {
     return new Handler;
   }
 };
@@ -87,7 +88,6 @@ std::string makeBody(int64_t sentUs, int i) {
          ",\"type\":\"bench.event\",\"pad\":\"" + pad + "\"}";
 }
 
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -96,15 +96,24 @@ int main(int argc, char** argv) {
   std::string slug, secret;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
-    if (a == "--port") port = std::atoi(argv[i + 1]);
-    else if (a == "--slug") slug = argv[i + 1];
-    else if (a == "--secret") secret = argv[i + 1];
-    else if (a == "--rate") rate = std::atoi(argv[i + 1]);
-    else if (a == "--seconds") seconds = std::atoi(argv[i + 1]);
-    else if (a == "--receiver-port") receiverPort = std::atoi(argv[i + 1]);
-    else if (a == "--receive-only") receiveOnly = std::atoi(argv[i + 1]);
-    else if (a == "--senders") senders = std::max(1, std::atoi(argv[i + 1]));
-    else if (a == "--window") window = std::max(0, std::atoi(argv[i + 1]));
+    if (a == "--port")
+      port = std::atoi(argv[i + 1]);
+    else if (a == "--slug")
+      slug = argv[i + 1];
+    else if (a == "--secret")
+      secret = argv[i + 1];
+    else if (a == "--rate")
+      rate = std::atoi(argv[i + 1]);
+    else if (a == "--seconds")
+      seconds = std::atoi(argv[i + 1]);
+    else if (a == "--receiver-port")
+      receiverPort = std::atoi(argv[i + 1]);
+    else if (a == "--receive-only")
+      receiveOnly = std::atoi(argv[i + 1]);
+    else if (a == "--senders")
+      senders = std::max(1, std::atoi(argv[i + 1]));
+    else if (a == "--window")
+      window = std::max(0, std::atoi(argv[i + 1]));
   }
   if (receiveOnly > 0 && receiverPort > 0) {
     // Only a 200-answering sink for `receiveOnly` seconds (throughput runs).
@@ -120,14 +129,16 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (port == 0 || slug.empty() || secret.empty() || receiverPort == 0) {
-    std::fprintf(stderr, "usage: ingest_bench --port P --slug S --secret K --receiver-port RP "
-                         "[--rate R] [--seconds N] [--senders N] [--window W]\n");
+    std::fprintf(stderr,
+                 "usage: ingest_bench --port P --slug S --secret K --receiver-port RP "
+                 "[--rate R] [--seconds N] [--senders N] [--window W]\n");
     return 2;
   }
   Poco::ThreadPool pool(4, 64);
   auto* params = new Poco::Net::HTTPServerParams;
   params->setMaxThreads(64);
-  Poco::Net::ServerSocket sock(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(receiverPort)), 1024);
+  Poco::Net::ServerSocket sock(
+      Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(receiverPort)), 1024);
   Poco::Net::HTTPServer server(new Factory, pool, sock, params);
   server.start();
 
@@ -136,7 +147,7 @@ int main(int argc, char** argv) {
   std::atomic<int> next{0}, accepted{0}, failed{0};
   auto start = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
   const int64_t startWallUs = nowUs() + 200'000;
-  std::vector<int64_t> lagUs;  // how late each request left against its schedule
+  std::vector<int64_t> lagUs;         // how late each request left against its schedule
   std::vector<int64_t> acceptedAtUs;  // send time of each request answered 202 (wall clock)
   std::mutex lagMu;
   std::vector<std::thread> ts;
@@ -151,7 +162,8 @@ int main(int argc, char** argv) {
         std::this_thread::sleep_until(due);
         {
           auto lag = std::chrono::duration_cast<std::chrono::microseconds>(
-                         std::chrono::steady_clock::now() - due).count();
+                         std::chrono::steady_clock::now() - due)
+                         .count();
           std::lock_guard<std::mutex> g(lagMu);
           lagUs.push_back(lag);
         }
@@ -222,7 +234,8 @@ int main(int argc, char** argv) {
   std::printf("e2e_rate_per_s %d\n", rate);
   std::printf("e2e_sent_per_s %.0f\n", sentSecs > 0 ? total / sentSecs : 0.0);
   std::printf("send_lag_ms_p99 %.1f\n", pctMs(lagUs, 0.99));
-  std::printf("e2e_accepted %d failed %d delivered %zu\n", accepted.load(), failed.load(), lat.size());
+  std::printf("e2e_accepted %d failed %d delivered %zu\n", accepted.load(), failed.load(),
+              lat.size());
   std::printf("e2e_latency_ms_p50 %.1f\n", pctMs(lat, 0.50));
   std::printf("e2e_latency_ms_p99 %.1f\n", pctMs(lat, 0.99));
   std::printf("e2e_latency_ms_max %.1f\n", pctMs(lat, 1.0));

@@ -43,8 +43,8 @@
 #include <thread>
 #include <vector>
 
-#include "tests/bench/bench_util.h"
 #include "core/util/time.h"
+#include "tests/bench/bench_util.h"
 
 using namespace dispatch;
 
@@ -54,14 +54,12 @@ using bench::pctMs;
 
 namespace {
 
-
-
 // What the receiver saw, per measured job (path /m) and in total for background jobs (/bg).
 struct Arrivals {
   std::mutex mu;
   std::condition_variable cv;
-  std::vector<int64_t> lateUs;      // first arrival − fireAt per job index, INT64_MIN if none
-  int received = 0;                 // distinct measured jobs
+  std::vector<int64_t> lateUs;  // first arrival − fireAt per job index, INT64_MIN if none
+  int received = 0;             // distinct measured jobs
   int duplicates = 0;
   std::atomic<int> background{0};
 };
@@ -69,7 +67,8 @@ Arrivals g_arr;
 
 class RecordHandler : public Poco::Net::HTTPRequestHandler {
  public:
-  void handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) override {
+  void handleRequest(Poco::Net::HTTPServerRequest& req,
+                     Poco::Net::HTTPServerResponse& resp) override {
     int64_t at = nowUs();
     std::string body;
     Poco::StreamCopier::copyToString(req.stream(), body);
@@ -98,7 +97,8 @@ class RecordHandler : public Poco::Net::HTTPRequestHandler {
 
 class RecordFactory : public Poco::Net::HTTPRequestHandlerFactory {
  public:
-  Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
+  Poco::Net::HTTPRequestHandler* createRequestHandler(
+      const Poco::Net::HTTPServerRequest&) override {
     return new RecordHandler;
   }
 };
@@ -153,7 +153,8 @@ CreateStats createJobs(int port, const std::string& key, const std::string& url,
         attempted.fetch_add(1);
         try {
           int st = post(s, key, jobJson(url, fireAt(i), i));
-          if (st != 201 && failed.fetch_add(1) < 3) std::fprintf(stderr, "create answered %d\n", st);
+          if (st != 201 && failed.fetch_add(1) < 3)
+            std::fprintf(stderr, "create answered %d\n", st);
         } catch (const std::exception& e) {
           if (failed.fetch_add(1) < 3) std::fprintf(stderr, "create failed: %s\n", e.what());
           s.reset();
@@ -168,7 +169,6 @@ CreateStats createJobs(int port, const std::string& key, const std::string& url,
   st.created = attempted.load();
   return st;
 }
-
 
 // Waits until `n` measured jobs arrived or the deadline (system clock, ms) passed, then prints
 // the lateness figures with `prefix`. Returns the number lost.
@@ -211,25 +211,39 @@ int main(int argc, char** argv) {
   std::string key, mode = "lateness";
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
-    if (a == "--port") port = std::atoi(argv[i + 1]);
-    else if (a == "--key") key = argv[i + 1];
-    else if (a == "--mode") mode = argv[i + 1];
-    else if (a == "--clients") clients = std::atoi(argv[i + 1]);
-    else if (a == "--jobs") jobs = std::atoi(argv[i + 1]);
-    else if (a == "--spread-ms") spreadMs = std::atoi(argv[i + 1]);
-    else if (a == "--horizon-ms") horizonMs = std::atoll(argv[i + 1]);
-    else if (a == "--probes") probes = std::atoi(argv[i + 1]);
-    else if (a == "--wait-s") waitS = std::atoi(argv[i + 1]);
-    else if (a == "--receiver-port") receiverPort = std::atoi(argv[i + 1]);
-    else if (a == "--deadline-ms") deadlineMs = std::atoll(argv[i + 1]);
-    else if (a == "--max-seconds") maxSeconds = std::atof(argv[i + 1]);
+    if (a == "--port")
+      port = std::atoi(argv[i + 1]);
+    else if (a == "--key")
+      key = argv[i + 1];
+    else if (a == "--mode")
+      mode = argv[i + 1];
+    else if (a == "--clients")
+      clients = std::atoi(argv[i + 1]);
+    else if (a == "--jobs")
+      jobs = std::atoi(argv[i + 1]);
+    else if (a == "--spread-ms")
+      spreadMs = std::atoi(argv[i + 1]);
+    else if (a == "--horizon-ms")
+      horizonMs = std::atoll(argv[i + 1]);
+    else if (a == "--probes")
+      probes = std::atoi(argv[i + 1]);
+    else if (a == "--wait-s")
+      waitS = std::atoi(argv[i + 1]);
+    else if (a == "--receiver-port")
+      receiverPort = std::atoi(argv[i + 1]);
+    else if (a == "--deadline-ms")
+      deadlineMs = std::atoll(argv[i + 1]);
+    else if (a == "--max-seconds")
+      maxSeconds = std::atof(argv[i + 1]);
   }
   bool receiveOnly = mode == "receive" && receiverPort > 0 && deadlineMs > 0;
-  if (jobs <= 0 || (!receiveOnly && (port == 0 || key.empty() || (mode != "lateness" && mode != "scale")))) {
-    std::fprintf(stderr,
-                 "usage: sched_bench --port P --key K --mode lateness|scale --jobs N [--spread-ms S] "
-                 "[--clients 16] [--horizon-ms H] [--probes 20] [--wait-s 30]\n"
-                 "       sched_bench --mode receive --receiver-port RP --jobs N --deadline-ms T\n");
+  if (jobs <= 0 ||
+      (!receiveOnly && (port == 0 || key.empty() || (mode != "lateness" && mode != "scale")))) {
+    std::fprintf(
+        stderr,
+        "usage: sched_bench --port P --key K --mode lateness|scale --jobs N [--spread-ms S] "
+        "[--clients 16] [--horizon-ms H] [--probes 20] [--wait-s 30]\n"
+        "       sched_bench --mode receive --receiver-port RP --jobs N --deadline-ms T\n");
     return 2;
   }
   // Dispatch keeps its connections alive, so each holds a receiver thread.
@@ -253,8 +267,8 @@ int main(int argc, char** argv) {
     // Calibration: how fast can we create right now? Those jobs are due in an hour.
     int calib = std::max(100, std::min(1000, jobs / 10));
     TimeMs later = nowMs() + 3'600'000;
-    CreateStats c = createJobs(port, key, base + "/calibration", clients, calib,
-                               [&](int) { return later; });
+    CreateStats c =
+        createJobs(port, key, base + "/calibration", clients, calib, [&](int) { return later; });
     double rate = calib / std::max(c.seconds, 1e-3);
     TimeMs fireBase = nowMs() + static_cast<TimeMs>(1.3 * jobs / rate * 1000.0) + 1500;
     fireBase += 1000 - fireBase % 1000;  // a whole second, as people schedule
@@ -275,7 +289,8 @@ int main(int argc, char** argv) {
     CreateStats st = createJobs(
         port, key, base + "/bg", clients, jobs,
         [&](int i) {
-          return start + static_cast<TimeMs>(static_cast<double>(i) * static_cast<double>(horizonMs) / jobs);
+          return start + static_cast<TimeMs>(static_cast<double>(i) *
+                                             static_cast<double>(horizonMs) / jobs);
         },
         maxSeconds);
     std::printf("created %d of %d\n", st.created, jobs);

@@ -34,16 +34,14 @@
 #include <thread>
 #include <vector>
 
-#include "tests/bench/bench_util.h"
 #include "core/util/crypto.h"
+#include "tests/bench/bench_util.h"
 
 using bench::intField;
 using bench::nowUs;
 using bench::pctMs;
 
 namespace {
-
-
 
 int g_slowDests = 2;
 std::atomic<bool> g_slowOn{false};
@@ -63,7 +61,8 @@ std::atomic<int> g_slowAnswered{0};
 class Handler : public Poco::Net::HTTPRequestHandler {
  public:
   explicit Handler(bool slowPort) : slowPort_(slowPort) {}
-  void handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) override {
+  void handleRequest(Poco::Net::HTTPServerRequest& req,
+                     Poco::Net::HTTPServerResponse& resp) override {
     int64_t at = nowUs();
     std::string body;
     Poco::StreamCopier::copyToString(req.stream(), body);
@@ -71,7 +70,8 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     int dest = uri.rfind("/d/", 0) == 0 ? std::atoi(uri.c_str() + 3) : -1;
     {
       std::lock_guard<std::mutex> g(g_mu);
-      g_arrivals.push_back({static_cast<int>(intField(body, "phase")), dest, intField(body, "sentUs"), at});
+      g_arrivals.push_back(
+          {static_cast<int>(intField(body, "phase")), dest, intField(body, "sentUs"), at});
     }
     if (slowPort_ && g_slowOn.load()) {
       // Sleep in slices so the process can exit promptly.
@@ -91,7 +91,8 @@ class Handler : public Poco::Net::HTTPRequestHandler {
 class Factory : public Poco::Net::HTTPRequestHandlerFactory {
  public:
   explicit Factory(bool slowPort) : slowPort_(slowPort) {}
-  Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
+  Poco::Net::HTTPRequestHandler* createRequestHandler(
+      const Poco::Net::HTTPServerRequest&) override {
     return new Handler(slowPort_);
   }
 
@@ -118,10 +119,9 @@ struct Server {
   }
 };
 
-
 // Sends rate·seconds signed events tagged with `phase`; returns {accepted, failed}.
-std::pair<int, int> sendPhase(int port, const std::string& slug, const std::string& secret, int phase,
-                              int rate, int seconds, int senders) {
+std::pair<int, int> sendPhase(int port, const std::string& slug, const std::string& secret,
+                              int phase, int rate, int seconds, int senders) {
   const int total = rate * seconds;
   std::atomic<int> next{0}, accepted{0}, failed{0};
   auto start = std::chrono::steady_clock::now() + std::chrono::milliseconds(100);
@@ -135,10 +135,11 @@ std::pair<int, int> sendPhase(int port, const std::string& slug, const std::stri
       while (true) {
         int i = next.fetch_add(1);
         if (i >= total) break;
-        std::this_thread::sleep_until(start + std::chrono::microseconds(int64_t{i} * 1'000'000 / rate));
+        std::this_thread::sleep_until(start +
+                                      std::chrono::microseconds(int64_t{i} * 1'000'000 / rate));
         std::string body = "{\"type\":\"bench.slow\",\"phase\":" + std::to_string(phase) +
-                           ",\"sentUs\":" + std::to_string(nowUs()) + ",\"i\":" + std::to_string(i) +
-                           ",\"pad\":\"" + pad + "\"}";
+                           ",\"sentUs\":" + std::to_string(nowUs()) +
+                           ",\"i\":" + std::to_string(i) + ",\"pad\":\"" + pad + "\"}";
         try {
           (bench::postSignedHook(s, slug, secret, body) == 202 ? accepted : failed).fetch_add(1);
         } catch (const std::exception& e) {
@@ -153,7 +154,8 @@ std::pair<int, int> sendPhase(int port, const std::string& slug, const std::stri
 }
 
 // Fast-destination deliveries of `phase` events: count by deadline, and latencies.
-void phaseFigures(int phase, int64_t deadlineUs, int* byDeadline, std::vector<int64_t>* latUs, int* total) {
+void phaseFigures(int phase, int64_t deadlineUs, int* byDeadline, std::vector<int64_t>* latUs,
+                  int* total) {
   std::lock_guard<std::mutex> g(g_mu);
   *byDeadline = 0;
   *total = 0;
@@ -173,16 +175,26 @@ int main(int argc, char** argv) {
   std::string slug, secret;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
-    if (a == "--port") port = std::atoi(argv[i + 1]);
-    else if (a == "--slug") slug = argv[i + 1];
-    else if (a == "--secret") secret = argv[i + 1];
-    else if (a == "--fast-port") fastPort = std::atoi(argv[i + 1]);
-    else if (a == "--slow-port") slowPort = std::atoi(argv[i + 1]);
-    else if (a == "--dests") dests = std::atoi(argv[i + 1]);
-    else if (a == "--slow-dests") g_slowDests = std::atoi(argv[i + 1]);
-    else if (a == "--rate") rate = std::atoi(argv[i + 1]);
-    else if (a == "--seconds") seconds = std::atoi(argv[i + 1]);
-    else if (a == "--slow-ms") g_slowMs = std::atoi(argv[i + 1]);
+    if (a == "--port")
+      port = std::atoi(argv[i + 1]);
+    else if (a == "--slug")
+      slug = argv[i + 1];
+    else if (a == "--secret")
+      secret = argv[i + 1];
+    else if (a == "--fast-port")
+      fastPort = std::atoi(argv[i + 1]);
+    else if (a == "--slow-port")
+      slowPort = std::atoi(argv[i + 1]);
+    else if (a == "--dests")
+      dests = std::atoi(argv[i + 1]);
+    else if (a == "--slow-dests")
+      g_slowDests = std::atoi(argv[i + 1]);
+    else if (a == "--rate")
+      rate = std::atoi(argv[i + 1]);
+    else if (a == "--seconds")
+      seconds = std::atoi(argv[i + 1]);
+    else if (a == "--slow-ms")
+      g_slowMs = std::atoi(argv[i + 1]);
   }
   if (port == 0 || slug.empty() || secret.empty() || fastPort == 0 || slowPort == 0) {
     std::fprintf(stderr,

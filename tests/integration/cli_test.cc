@@ -237,7 +237,8 @@ TEST(CliPolicyTest, CheckConfigRefusesADestinationTheNetworkPolicyBlocks) {
                          "        url: http://127.0.0.1:9/x\n";
   CliResult r = runCli({"check-config", "--config", path}, {});
   EXPECT_EQ(r.exitCode, 1) << r.out;
-  EXPECT_NE(r.out.find(path + ":6:9: projects[0].destinations[0].url: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(path + ":6:9: projects[0].destinations[0].url: "), std::string::npos)
+      << r.out;
   EXPECT_NE(r.out.find("not allowed"), std::string::npos) << r.out;
 }
 

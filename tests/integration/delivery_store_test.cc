@@ -2,15 +2,15 @@
 // lease_seq, values written byte for byte through the array literals), lease renewal
 // that skips rows another transaction holds instead of waiting (no deadlock), and work
 // handed to a stopping engine going straight back to the store.
+#include "core/store/delivery_store.h"
+
 #include <gtest/gtest.h>
 
-#include <pqxx/pqxx>
-
 #include <chrono>
+#include <pqxx/pqxx>
 
 #include "core/delivery/engine.h"
 #include "core/store/db.h"
-#include "core/store/delivery_store.h"
 #include "core/store/migrations.h"
 #include "core/store/project_store.h"
 #include "core/util/time.h"
@@ -31,10 +31,15 @@ class DeliveryStoreTest : public ::testing::Test {
   // A callback delivery due a second ago.
   std::string addDue() {
     std::string id = newUuidV7();
-    db_.exec("INSERT INTO deliveries (id, project_id, kind, url, message_id, body, status, due_at, "
-             "created_at, updated_at) VALUES ('" + id + "', '" + project_ + "', 3, "
-             "'http://127.0.0.1:9/', '" + id + "', '{}', 'SCHEDULED', now() - interval '1 second', "
-             "now(), now())");
+    db_.exec(
+        "INSERT INTO deliveries (id, project_id, kind, url, message_id, body, status, due_at, "
+        "created_at, updated_at) VALUES ('" +
+        id + "', '" + project_ +
+        "', 3, "
+        "'http://127.0.0.1:9/', '" +
+        id +
+        "', '{}', 'SCHEDULED', now() - interval '1 second', "
+        "now(), now())");
     return id;
   }
 
@@ -92,7 +97,8 @@ TEST_F(DeliveryStoreTest, BatchWritesOutcomesThatHoldTheirLeaseAndNothingOfOneTh
   EXPECT_EQ(db_.scalar("SELECT status || attempts FROM deliveries WHERE id = '" + b + "'"),
             "FAILED1");
   EXPECT_EQ(db_.scalar("SELECT lease_until IS NULL AND due_at > now() FROM deliveries "
-                       "WHERE id = '" + b + "'"),
+                       "WHERE id = '" +
+                       b + "'"),
             "t");
   EXPECT_EQ(db_.scalar("SELECT response_body FROM attempts WHERE delivery_id = '" + b + "'"),
             "{\"a\":\"b,c\"} \\ \"q\" NULL {x} é \t end");
@@ -101,7 +107,8 @@ TEST_F(DeliveryStoreTest, BatchWritesOutcomesThatHoldTheirLeaseAndNothingOfOneTh
   EXPECT_EQ(db_.scalar("SELECT response_code FROM attempts WHERE delivery_id = '" + b + "'"),
             "503");
   EXPECT_EQ(db_.scalar("SELECT response_code IS NULL AND response_body IS NULL AND error IS NULL "
-                       "FROM attempts WHERE delivery_id = '" + a + "'"),
+                       "FROM attempts WHERE delivery_id = '" +
+                       a + "'"),
             "t");
   // The one that lost its lease: untouched, no attempt row.
   EXPECT_EQ(db_.scalar("SELECT status || attempts FROM deliveries WHERE id = '" + c + "'"),
@@ -142,17 +149,20 @@ TEST_F(DeliveryStoreTest, RenewalSkipsARowAnotherTransactionHoldsInsteadOfWaitin
   lock.abort();
 
   EXPECT_EQ(db_.scalar("SELECT lease_until > now() + interval '5 minutes' FROM deliveries "
-                       "WHERE id = '" + free + "'"),
+                       "WHERE id = '" +
+                       free + "'"),
             "t");
   EXPECT_EQ(db_.scalar("SELECT lease_until < now() + interval '5 minutes' FROM deliveries "
-                       "WHERE id = '" + held + "'"),
+                       "WHERE id = '" +
+                       held + "'"),
             "t");
 }
 
 // Refuses every request: the engine under test must never attempt anything.
 class NoSender : public plugin::HttpSender {
  public:
-  plugin::DeliveryResult post(const std::string&, const std::vector<std::pair<std::string, std::string>>&,
+  plugin::DeliveryResult post(const std::string&,
+                              const std::vector<std::pair<std::string, std::string>>&,
                               const std::string&, int64_t, int64_t) override {
     ADD_FAILURE() << "the stopped engine made an attempt";
     return {};
@@ -167,15 +177,17 @@ TEST_F(DeliveryStoreTest, WorkHandedToAStoppingEngineGoesBackToTheStoreAtOnce) {
   ASSERT_EQ(db_.scalar("SELECT status FROM deliveries WHERE id = '" + id + "'"), "FIRING");
 
   NoSender sender;
-  delivery::Engine engine(pool_, [] { return std::shared_ptr<const route::Routing>(); }, sender,
-                          systemClock(), delivery::EngineOptions{});
+  delivery::Engine engine(
+      pool_, [] { return std::shared_ptr<const route::Routing>(); }, sender, systemClock(),
+      delivery::EngineOptions{});
   engine.start();
   engine.stop(0);
   engine.handOver(claimed, 0);
   // Released (fenced by lease_seq), due now: the next node claims it without waiting out
   // the lease.
   EXPECT_EQ(db_.scalar("SELECT status || ' ' || (lease_until IS NULL) || ' ' || lease_seq || ' ' "
-                       "|| (due_at <= now()) FROM deliveries WHERE id = '" + id + "'"),
+                       "|| (due_at <= now()) FROM deliveries WHERE id = '" +
+                       id + "'"),
             "SCHEDULED true " + std::to_string(claimed[0].leaseSeq + 1) + " true");
   EXPECT_EQ(claimAll().size(), 1u);
 }

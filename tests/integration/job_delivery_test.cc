@@ -52,10 +52,12 @@ TEST_F(JobDeliveryTest, FiresOnceWithExactBodyHeadersAndSignature) {
   std::string expected =
       "v1," + crypto::base64Encode(crypto::hmacSha256(rawKey, id + "." + ts + "." + req.body));
   EXPECT_EQ(req.header("webhook-signature"), expected);
-  ASSERT_TRUE(eventually([&] {
-    auto g = d.call("GET", "/api/v1/jobs/" + id, "", {{"x-api-key", key}});
-    return g.data() && g.data()->find("status")->asString() == "SUCCESS";
-  }, 5000));
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto g = d.call("GET", "/api/v1/jobs/" + id, "", {{"x-api-key", key}});
+        return g.data() && g.data()->find("status")->asString() == "SUCCESS";
+      },
+      5000));
   auto g = d.call("GET", "/api/v1/jobs/" + id, "", {{"x-api-key", key}});
   EXPECT_EQ(g.data()->find("retryCount")->asInt(), 0);
   ASSERT_EQ(g.data()->find("logs")->items().size(), 1u);
@@ -75,10 +77,12 @@ TEST_F(JobDeliveryTest, FailFailSucceedEndsSuccessWithThreeLogs) {
   ASSERT_EQ(r.status, 201) << r.body;
   std::string id = r.data()->find("id")->asString();
   ASSERT_TRUE(recv.waitFor(3, 8000));
-  ASSERT_TRUE(eventually([&] {
-    auto g = d.call("GET", "/api/v1/jobs/" + id, "", {{"x-api-key", key}});
-    return g.data() && g.data()->find("status")->asString() == "SUCCESS";
-  }, 5000));
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto g = d.call("GET", "/api/v1/jobs/" + id, "", {{"x-api-key", key}});
+        return g.data() && g.data()->find("status")->asString() == "SUCCESS";
+      },
+      5000));
   auto g = d.call("GET", "/api/v1/jobs/" + id, "", {{"x-api-key", key}});
   EXPECT_EQ(g.data()->find("retryCount")->asInt(), 2);
   const auto& logs = g.data()->find("logs")->items();
@@ -101,10 +105,12 @@ TEST_F(JobDeliveryTest, AlwaysFailingEndsDeadAfterThreeAttempts) {
   auto r = d.call("POST", "/api/v1/jobs", jobBody(recv.url(), 100), {{"x-api-key", key}});
   ASSERT_EQ(r.status, 201) << r.body;
   std::string id = r.data()->find("id")->asString();
-  ASSERT_TRUE(eventually([&] {
-    auto g = d.call("GET", "/api/v1/jobs/" + id, "", {{"x-api-key", key}});
-    return g.data() && g.data()->find("status")->asString() == "DEAD";
-  }, 8000));
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto g = d.call("GET", "/api/v1/jobs/" + id, "", {{"x-api-key", key}});
+        return g.data() && g.data()->find("status")->asString() == "DEAD";
+      },
+      8000));
   auto g = d.call("GET", "/api/v1/jobs/" + id, "", {{"x-api-key", key}});
   EXPECT_EQ(g.data()->find("retryCount")->asInt(), 3);
   EXPECT_EQ(g.data()->find("logs")->items().size(), 3u);

@@ -1,19 +1,19 @@
 // Retention against a real PostgreSQL: what is older than the cutoff and finished before it
 // goes with everything that hangs off it; open work, recent rows and other projects stay;
 // a retry or replay racing the purge keeps its event; purging nodes take turns.
-#include <gtest/gtest.h>
+#include "core/store/retention.h"
 
-#include <pqxx/pqxx>
+#include <gtest/gtest.h>
 
 #include <chrono>
 #include <functional>
+#include <pqxx/pqxx>
 #include <thread>
 
 #include "core/store/db.h"
 #include "core/store/event_store.h"
 #include "core/store/migrations.h"
 #include "core/store/project_store.h"
-#include "core/store/retention.h"
 #include "core/util/time.h"
 #include "core/util/uuid.h"
 #include "tests/integration/harness.h"
@@ -56,13 +56,16 @@ class RetentionTest : public ::testing::Test {
                        const std::string& id = newUuidV7()) {
     std::string eventId = kind == 2 ? "'" + owner + "'" : "NULL";
     std::string jobId = kind == 3 ? "'" + owner + "'" : (kind == 1 ? "'" + id + "'" : "NULL");
-    db_.exec("INSERT INTO deliveries (id, project_id, kind, job_id, event_id, url, message_id, "
-             "status, due_at, created_at, updated_at) VALUES ('" + id + "', '" + project + "', " +
-             std::to_string(kind) + ", " + jobId + ", " + eventId + ", 'http://127.0.0.1:9/', '" +
-             id + "', '" + status + "', now(), now() - interval '" + age +
-             "', now() - interval '" + age + "')");
-    db_.exec("INSERT INTO attempts (id, delivery_id, attempt, status, fired_at, duration_ms) "
-             "VALUES ('" + newUuidV7() + "', '" + id + "', 1, 'FAILED', now(), 5)");
+    db_.exec(
+        "INSERT INTO deliveries (id, project_id, kind, job_id, event_id, url, message_id, "
+        "status, due_at, created_at, updated_at) VALUES ('" +
+        id + "', '" + project + "', " + std::to_string(kind) + ", " + jobId + ", " + eventId +
+        ", 'http://127.0.0.1:9/', '" + id + "', '" + status + "', now(), now() - interval '" + age +
+        "', now() - interval '" + age + "')");
+    db_.exec(
+        "INSERT INTO attempts (id, delivery_id, attempt, status, fired_at, duration_ms) "
+        "VALUES ('" +
+        newUuidV7() + "', '" + id + "', 1, 'FAILED', now(), 5)");
     return id;
   }
 
@@ -70,9 +73,13 @@ class RetentionTest : public ::testing::Test {
   std::string job(const std::string& project, const std::string& age, const std::string& status,
                   const std::string& finished) {
     std::string id = newUuidV7();
-    db_.exec("INSERT INTO jobs (id, project_id, title, webhook_url, payload, fire_at, created_at) "
-             "VALUES ('" + id + "', '" + project + "', 't', 'http://127.0.0.1:9/', '{}', now(), "
-             "now() - interval '" + age + "')");
+    db_.exec(
+        "INSERT INTO jobs (id, project_id, title, webhook_url, payload, fire_at, created_at) "
+        "VALUES ('" +
+        id + "', '" + project +
+        "', 't', 'http://127.0.0.1:9/', '{}', now(), "
+        "now() - interval '" +
+        age + "')");
     delivery(project, 1, "", status, finished, id);
     return id;
   }
@@ -187,8 +194,12 @@ TEST_F(RetentionTest, PurgerUsesEachProjectsOwnRetentionAndKeepsUnconfiguredProj
   std::string q3 = event(q_, "3 days");
   FixedClock clock(nowMs());
   // p keeps 2 days; q is not in the configuration (removed): nothing of it is touched.
-  store::RetentionPurger purger(pool_, [] { return std::map<std::string, int64_t>{{"p", 2 * kDay}}; },
-                                clock);
+  store::RetentionPurger purger(
+      pool_,
+      [] {
+        return std::map<std::string, int64_t>{{"p", 2 * kDay}};
+      },
+      clock);
   store::PurgeCounts c;
   ASSERT_TRUE(purger.runOnce(&c).isOk());
   EXPECT_EQ(c.events, 1);
@@ -221,8 +232,8 @@ TEST_F(RetentionTest, ADeliveryReopenedWhileThePurgeRunsKeepsItsEvent) {
   // A retry of the old delivery, in flight: the row is reopened but not committed yet.
   pqxx::connection other(db_.url());
   pqxx::work retry(other);
-  retry.exec("UPDATE deliveries SET status = 'SCHEDULED', updated_at = now() WHERE id = '" +
-             dead + "'");
+  retry.exec("UPDATE deliveries SET status = 'SCHEDULED', updated_at = now() WHERE id = '" + dead +
+             "'");
 
   store::PurgeCounts c;
   Status st;
@@ -238,8 +249,10 @@ TEST_F(RetentionTest, ADeliveryReopenedWhileThePurgeRunsKeepsItsEvent) {
   EXPECT_EQ(count("events", "id = '" + old + "'"), "1");
   EXPECT_EQ(count("deliveries", "id = '" + dead + "' AND status = 'SCHEDULED'"), "1");
   // Once it has finished again (and aged), a later pass takes both.
-  db_.exec("UPDATE deliveries SET status = 'SUCCESS', updated_at = now() - interval '3 days' "
-           "WHERE id = '" + dead + "'");
+  db_.exec(
+      "UPDATE deliveries SET status = 'SUCCESS', updated_at = now() - interval '3 days' "
+      "WHERE id = '" +
+      dead + "'");
   ASSERT_TRUE(purge(10, &c).isOk());
   EXPECT_EQ(count("events", "id = '" + old + "'"), "0");
   EXPECT_EQ(count("deliveries", "id = '" + dead + "'"), "0");
@@ -283,9 +296,11 @@ TEST_F(RetentionTest, AReplayInFlightKeepsItsEventFromABatchThatChoseIt) {
   store::PurgeCounts c;
   ASSERT_TRUE(purge(10, &c).isOk());
   EXPECT_EQ(c.events, 0);
-  replay.exec("INSERT INTO deliveries (id, project_id, kind, event_id, url, message_id, status, "
-              "due_at, created_at, updated_at) VALUES ('" + newUuidV7() + "', '" + p_ +
-              "', 2, '" + old + "', 'http://127.0.0.1:9/', 'm', 'SCHEDULED', now(), now(), now())");
+  replay.exec(
+      "INSERT INTO deliveries (id, project_id, kind, event_id, url, message_id, status, "
+      "due_at, created_at, updated_at) VALUES ('" +
+      newUuidV7() + "', '" + p_ + "', 2, '" + old +
+      "', 'http://127.0.0.1:9/', 'm', 'SCHEDULED', now(), now(), now())");
   replay.commit();
   // … and, the new delivery open, keeps it afterwards.
   ASSERT_TRUE(purge(10, &c).isOk());

@@ -10,7 +10,9 @@ namespace {
 std::string projects(const std::string& url) {
   return "projects:\n"
          "  - name: alpha\n"
-         "    signing_secret: " + std::string(kAlphaSecret) + "\n"
+         "    signing_secret: " +
+         std::string(kAlphaSecret) +
+         "\n"
          "    sources:\n"
          "      - slug: open\n"
          "        verify: { preset: none }\n"
@@ -18,14 +20,17 @@ std::string projects(const std::string& url) {
          "    destinations:\n"
          "      - name: app\n"
          "        type: webhook\n"
-         "        url: " + url + "\n"
+         "        url: " +
+         url +
+         "\n"
          "        headers: { webhook-signature: forged, X-Dispatch-Event-ID: forged, X-Ok: yes }\n"
          "    links:\n"
          "      - source: open\n"
          "        destination: app\n"
          "        lua: |\n"
          "          function transform(event)\n"
-         "            event.headers_out = { [\"webhook-id\"] = \"forged\", [\"X-Also\"] = \"fine\" }\n"
+         "            event.headers_out = { [\"webhook-id\"] = \"forged\", [\"X-Also\"] = \"fine\" "
+         "}\n"
          "            return event\n"
          "          end\n";
 }
@@ -38,9 +43,9 @@ TEST(RouteHardeningTest, CredentialsAreNotStoredAndOwnedHeadersCannotBeReplaced)
   DispatchProcess d(db, o);
   ASSERT_TRUE(d.start()) << d.log();
   std::string key = d.createKey("alpha");
-  auto r = d.call("POST", "/hooks/open", R"({"x":1})",
-                  {{"Authorization", "Bearer sk_sender_credential"}, {"Cookie", "s=1"},
-                   {"X-Trace", "t1"}});
+  auto r = d.call(
+      "POST", "/hooks/open", R"({"x":1})",
+      {{"Authorization", "Bearer sk_sender_credential"}, {"Cookie", "s=1"}, {"X-Trace", "t1"}});
   ASSERT_EQ(r.status, 202) << r.body;
   std::string eventId = r.data()->find("event_id")->asString();
   ASSERT_TRUE(recv.waitFor(1, 5000));

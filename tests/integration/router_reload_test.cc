@@ -21,7 +21,9 @@ std::string reloadProjects(const std::string& urlA, const std::string& urlB = ""
   std::string y =
       "projects:\n"
       "  - name: alpha\n"
-      "    signing_secret: " + std::string(kAlphaSecret) + "\n"
+      "    signing_secret: " +
+      std::string(kAlphaSecret) +
+      "\n"
       "    sources:\n"
       "      - slug: src\n"
       "        verify: { preset: none }\n"
@@ -29,13 +31,16 @@ std::string reloadProjects(const std::string& urlA, const std::string& urlB = ""
       "    destinations:\n"
       "      - name: a\n"
       "        type: webhook\n"
-      "        url: " + urlA + "\n"
-      "        retry: " + retry + "\n" +
-      extraDestA;
+      "        url: " +
+      urlA +
+      "\n"
+      "        retry: " +
+      retry + "\n" + extraDestA;
   if (!urlB.empty()) {
     y += "      - name: b\n"
          "        type: webhook\n"
-         "        url: " + urlB + "\n";
+         "        url: " +
+         urlB + "\n";
   }
   y += "    links:\n"
        "      - { source: src, destination: a }\n";
@@ -78,7 +83,8 @@ TEST_F(ReloadConfig, BrokenFileIsRefusedWithErrorsAndOldConfigKeepsWorking) {
   start(reloadProjects(ra.url("/a")));
   // An unknown key in a source and a link to an unknown destination: both errors, with
   // file:line:column.
-  std::string broken = reloadProjects(ra.url("/a")) + "      - { source: src, destination: ghost }\n";
+  std::string broken =
+      reloadProjects(ra.url("/a")) + "      - { source: src, destination: ghost }\n";
   broken.replace(broken.find("        allow_unsigned: true\n"), 0, "        bogus_key: 1\n");
   rewriteProjects(*d, broken);
   auto r = reloadNow(*d);
@@ -125,8 +131,8 @@ TEST_F(ReloadConfig, SighupWithNewDestinationFansOutNewEvents) {
   rewriteProjects(*d, reloadProjects(ra.url("/a"), rb.url("/b")));
   int reloadedBefore = logCount("\"msg\":\"config reloaded\"");
   d->kill(SIGHUP);
-  ASSERT_TRUE(eventually([&] { return logCount("\"msg\":\"config reloaded\"") > reloadedBefore; },
-                         3000))
+  ASSERT_TRUE(
+      eventually([&] { return logCount("\"msg\":\"config reloaded\"") > reloadedBefore; }, 3000))
       << d->log();
   std::string after = send();
   ASSERT_TRUE(rb.waitFor(1, 5000));
@@ -148,7 +154,8 @@ TEST_F(ReloadConfig, SighupWithNewDestinationFansOutNewEvents) {
 TEST_F(ReloadConfig, InFlightAndRetryingDeliveriesAreUnaffected) {
   auto failed = std::make_shared<std::atomic<bool>>(false);
   Receiver oldUrl{[failed](int, const ReceivedRequest& req) {
-    if (req.body.find("slow") != std::string::npos) return ScriptedResponse{200, "slow ok", {}, 1500};
+    if (req.body.find("slow") != std::string::npos)
+      return ScriptedResponse{200, "slow ok", {}, 1500};
     if (req.body.find("fail-once") != std::string::npos && !failed->exchange(true)) {
       return ScriptedResponse{500, "once", {}, 0};
     }
@@ -170,7 +177,8 @@ TEST_F(ReloadConfig, InFlightAndRetryingDeliveriesAreUnaffected) {
   ASSERT_EQ(r.status, 200) << r.body;
   std::string fresh = send(R"({"fresh":true})");
 
-  EXPECT_TRUE(waitDelivery(*d, slowDelivery, "SUCCESS", 5000)) << getDelivery(*d, slowDelivery).body;
+  EXPECT_TRUE(waitDelivery(*d, slowDelivery, "SUCCESS", 5000))
+      << getDelivery(*d, slowDelivery).body;
   EXPECT_TRUE(waitDelivery(*d, retryDelivery, "SUCCESS", 5000))
       << getDelivery(*d, retryDelivery).body;
   EXPECT_EQ(num(getDelivery(*d, slowDelivery).data(), "attempts"), 1);
@@ -187,7 +195,9 @@ TEST_F(ReloadConfig, InFlightAndRetryingDeliveriesAreUnaffected) {
 }
 
 TEST_F(ReloadConfig, NewAttemptsUseTheCurrentRetryPolicy) {
-  Receiver failing{[](int, const ReceivedRequest&) { return ScriptedResponse{500, "down", {}, 0}; }};
+  Receiver failing{[](int, const ReceivedRequest&) {
+    return ScriptedResponse{500, "down", {}, 0};
+  }};
   start(reloadProjects(failing.url("/a")));
   std::string id = send();
   ASSERT_TRUE(failing.waitFor(1, 5000));

@@ -22,13 +22,16 @@ class ReplayFixture : public ::testing::Test {
  protected:
   // `version`: the transform on the e-src → shaped link; `extraLink`: adds e-src → extra.
   std::string projects(int version, bool extraLink = false, bool brokenTransform = false) const {
-    std::string shaped = brokenTransform ? "function transform(e)\n  return e.body.missing.field\nend"
-                                         : bodyVersionLua(version);
+    std::string shaped = brokenTransform
+                             ? "function transform(e)\n  return e.body.missing.field\nend"
+                             : bodyVersionLua(version);
     std::string luaIndented;
     for (const auto& l : lines(shaped)) luaIndented += "          " + l + "\n";
     return "projects:\n"
            "  - name: alpha\n"
-           "    signing_secret: " + std::string(kAlphaSecret) + "\n"
+           "    signing_secret: " +
+           std::string(kAlphaSecret) +
+           "\n"
            "    sources:\n"
            "      - slug: e-src\n"
            "        verify: { preset: none }\n"
@@ -41,28 +44,37 @@ class ReplayFixture : public ::testing::Test {
            "    destinations:\n"
            "      - name: out\n"
            "        type: webhook\n"
-           "        url: " + out.url("/out") + "\n"
+           "        url: " +
+           out.url("/out") +
+           "\n"
            "        events: [\"a*\", b, c, plain]\n"
            "        retry: { max_attempts: 1 }\n"
            "      - name: patient\n"
            "        type: webhook\n"
-           "        url: " + out.url("/patient") + "\n"
+           "        url: " +
+           out.url("/patient") +
+           "\n"
            "        events: [patient]\n"
            "        retry: { max_attempts: 3, backoff: fixed, initial: 30s }\n"
            "      - name: shaped\n"
            "        type: webhook\n"
-           "        url: " + shaped_.url("/shaped") + "\n"
+           "        url: " +
+           shaped_.url("/shaped") +
+           "\n"
            "        events: [shape]\n"
            "      - name: extra\n"
            "        type: webhook\n"
-           "        url: " + extra.url("/extra") + "\n"
+           "        url: " +
+           extra.url("/extra") +
+           "\n"
            "    links:\n"
            "      - { source: e-src, destination: out }\n"
            "      - { source: e-src2, destination: out }\n"
            "      - { source: e-src, destination: patient }\n"
            "      - source: e-src\n"
            "        destination: shaped\n"
-           "        lua: |\n" + luaIndented +
+           "        lua: |\n" +
+           luaIndented +
            (extraLink ? "      - { source: e-src, destination: extra, events: [shape] }\n" : "") +
            "  - name: beta\n"
            "    header_prefix: Beta\n"
@@ -74,7 +86,9 @@ class ReplayFixture : public ::testing::Test {
            "    destinations:\n"
            "      - name: out\n"
            "        type: webhook\n"
-           "        url: " + betaOut.url("/beta") + "\n"
+           "        url: " +
+           betaOut.url("/beta") +
+           "\n"
            "        retry: { max_attempts: 1 }\n"
            "    links:\n"
            "      - { source: b-src, destination: out }\n";
@@ -89,7 +103,8 @@ class ReplayFixture : public ::testing::Test {
     betaKey = d->createKey("beta");
   }
 
-  std::string send(const std::string& slug, const std::string& type, const std::string& body = "{}") {
+  std::string send(const std::string& slug, const std::string& type,
+                   const std::string& body = "{}") {
     std::string why;
     std::string id = accepted(postHook(*d, slug, body, {{"X-Event", type}}), &why);
     EXPECT_FALSE(id.empty()) << why;
@@ -167,8 +182,8 @@ TEST_F(ReplayEvent, CreatesNewDeliveriesWithTheirOwnWebhookId) {
   // The event's skip list still describes its first routing only.
   auto skips = skipsOf(ev);
   std::sort(skips.begin(), skips.end());
-  EXPECT_EQ(skips, (std::vector<std::string>{"patient=event type filter",
-                                             "shaped=event type filter"}))
+  EXPECT_EQ(skips,
+            (std::vector<std::string>{"patient=event type filter", "shaped=event type filter"}))
       << ev.body;
 }
 
@@ -272,7 +287,8 @@ TEST_F(ReplayRetry, RedriveRearmsEveryDeadDeliveryOfTheDestination) {
   start();
   outStatus->store(503);
   std::vector<std::string> dids;
-  for (int i = 0; i < 3; ++i) dids.push_back(deliveryTo(*d, send("e-src", "a" + std::to_string(i)), "out"));
+  for (int i = 0; i < 3; ++i)
+    dids.push_back(deliveryTo(*d, send("e-src", "a" + std::to_string(i)), "out"));
   for (const auto& did : dids) ASSERT_TRUE(waitDelivery(*d, did, "DEAD", 5000)) << did;
   // Another project's DEAD delivery to a destination of the same name is not touched.
   betaStatus->store(400);
@@ -338,9 +354,9 @@ TEST_F(ReplayCli, ReplayAndRedriveFromTheCliArePickedUpWithinASecond) {
   EXPECT_LT(msSince(t1), 1500);
   EXPECT_TRUE(waitDelivery(*d, failing, "SUCCESS", 3000));
 
-  auto unknown = runCli({"replay", "00000000-0000-7000-8000-000000000000", "--config",
-                         d->configPath()},
-                        {{"DATABASE_URL", db.url()}});
+  auto unknown =
+      runCli({"replay", "00000000-0000-7000-8000-000000000000", "--config", d->configPath()},
+             {{"DATABASE_URL", db.url()}});
   EXPECT_EQ(unknown.exitCode, 1) << unknown.out;
 }
 
@@ -401,9 +417,9 @@ TEST_F(EventsApi, ListFiltersPaginationAndShape) {
   // One event in full.
   ApiResponse ev = d->call("GET", "/api/v1/events/" + ids[2], "", withKey(alphaKey));
   ASSERT_TRUE(isOk(ev, 200, "Event fetched successfully")) << ev.body;
-  EXPECT_EQ(keysOf(ev.data()), (std::set<std::string>{"id", "source", "eventType", "headers",
-                                                      "body", "receivedAt", "deliveries",
-                                                      "skipped"}));
+  EXPECT_EQ(keysOf(ev.data()),
+            (std::set<std::string>{"id", "source", "eventType", "headers", "body", "receivedAt",
+                                   "deliveries", "skipped"}));
   EXPECT_EQ(str(ev.data()->find("headers"), "x-event"), "b") << ev.body;
   EXPECT_EQ(str(ev.data(), "body"), "{}");
   auto ds = arrayAt(ev, "deliveries");
@@ -428,9 +444,10 @@ TEST_F(EventsApi, AnotherProjectsEventsAndDeliveriesAre404) {
   auto rd = d->call("POST", "/api/v1/destinations/out/redrive", "", b);
   EXPECT_EQ(num(rd.data(), "rearmed"), 0) << rd.body;
   // Unknown and malformed ids.
-  EXPECT_EQ(d->call("GET", "/api/v1/events/00000000-0000-7000-8000-000000000000", "",
-                    withKey(alphaKey)).status,
-            404);
+  EXPECT_EQ(
+      d->call("GET", "/api/v1/events/00000000-0000-7000-8000-000000000000", "", withKey(alphaKey))
+          .status,
+      404);
   EXPECT_EQ(d->call("GET", "/api/v1/events/not-a-uuid", "", withKey(alphaKey)).status, 404);
   EXPECT_EQ(d->call("POST", "/api/v1/events/not-a-uuid/replay", "", withKey(alphaKey)).status, 404);
   // The owner still sees them.

@@ -12,7 +12,8 @@ namespace {
 
 using namespace router;
 
-const char* kFast = "        retry: { max_attempts: 3, backoff: fixed, initial: 200ms, jitter: false }\n";
+const char* kFast =
+    "        retry: { max_attempts: 3, backoff: fixed, initial: 200ms, jitter: false }\n";
 
 class RetryFixture : public ::testing::Test {
  protected:
@@ -26,7 +27,9 @@ class RetryFixture : public ::testing::Test {
     o.projectsYaml =
         "projects:\n"
         "  - name: alpha\n"
-        "    signing_secret: " + std::string(kAlphaSecret) + "\n"
+        "    signing_secret: " +
+        std::string(kAlphaSecret) +
+        "\n"
         "    sources:\n"
         "      - slug: r-src\n"
         "        verify: { preset: none }\n"
@@ -65,7 +68,9 @@ class RetryFixture : public ::testing::Test {
     return ScriptedResponse{200, "ok", {}, 0};
   }};
   Receiver bad{[](int, const ReceivedRequest&) { return ScriptedResponse{400, "no", {}, 0}; }};
-  Receiver slow{[](int, const ReceivedRequest&) { return ScriptedResponse{200, "late", {}, 1000}; }};
+  Receiver slow{[](int, const ReceivedRequest&) {
+    return ScriptedResponse{200, "late", {}, 1000};
+  }};
   Receiver paced;
   std::unique_ptr<DispatchProcess> d;
 };
@@ -202,9 +207,9 @@ TEST_F(RetryPolicy, DeliveriesApiListsAndFilters) {
                                    "nextAttemptAt", "error", "createdAt", "updatedAt", "logs"}));
   auto logs = arrayAt(one.data(), "logs");
   ASSERT_EQ(logs.size(), 1u);
-  EXPECT_EQ(keysOf(logs[0]), (std::set<std::string>{"id", "attempt", "status", "responseCode",
-                                                    "responseBody", "firedAt", "durationMs",
-                                                    "error"}));
+  EXPECT_EQ(keysOf(logs[0]),
+            (std::set<std::string>{"id", "attempt", "status", "responseCode", "responseBody",
+                                   "firedAt", "durationMs", "error"}));
   EXPECT_EQ(getDelivery(*d, "00000000-0000-7000-8000-000000000000").status, 404);
   EXPECT_EQ(getDelivery(*d, "not-a-uuid").status, 404);
   // A job is not an event delivery.
@@ -220,8 +225,9 @@ TEST_F(RetryPolicy, RateLimitSpreadsDeliveries) {
   for (int i = 0; i < 6; ++i) ids.push_back(deliver("paced"));
   ASSERT_TRUE(paced.waitFor(6, 8000)) << paced.count();
   auto reqs = paced.requests();
-  std::sort(reqs.begin(), reqs.end(),
-            [](const ReceivedRequest& a, const ReceivedRequest& b) { return a.receivedAt < b.receivedAt; });
+  std::sort(reqs.begin(), reqs.end(), [](const ReceivedRequest& a, const ReceivedRequest& b) {
+    return a.receivedAt < b.receivedAt;
+  });
   // A bucket of 2 tokens refilled at 2/s: the n-th delivery (0-based, n ≥ 2) no earlier than
   // (n-1)·500 ms after the first.
   for (size_t n = 2; n < reqs.size(); ++n) {

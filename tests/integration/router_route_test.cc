@@ -24,7 +24,9 @@ class RouteFixture : public ::testing::Test {
     return "projects:\n"
            "  - name: alpha\n"
            "    header_prefix: Acme\n"
-           "    signing_secret: " + std::string(kAlphaSecret) + "\n"
+           "    signing_secret: " +
+           std::string(kAlphaSecret) +
+           "\n"
            "    sources:\n"
            "      - slug: gh\n"
            "        verify: { preset: none }\n"
@@ -37,24 +39,34 @@ class RouteFixture : public ::testing::Test {
            "    destinations:\n"
            "      - name: ci\n"
            "        type: webhook\n"
-           "        url: " + ci.url("/ci") + "\n"
+           "        url: " +
+           ci.url("/ci") +
+           "\n"
            "        events: [push, \"pull_request.*\"]\n"
            "        headers: { X-Team: infra, X-Env: test }\n"
            "        retry: { max_attempts: 3, backoff: fixed, initial: 200ms, jitter: false }\n"
            "      - name: ops\n"
            "        type: webhook\n"
-           "        url: " + ops.url("/ops") + "\n"
+           "        url: " +
+           ops.url("/ops") +
+           "\n"
            "        events: [issues]\n"
-           "        secret: " + kOverrideSecret + "\n"
+           "        secret: " +
+           kOverrideSecret +
+           "\n"
            "      - name: narrow\n"
            "        type: webhook\n"
-           "        url: " + narrow.url("/narrow") + "\n"
+           "        url: " +
+           narrow.url("/narrow") +
+           "\n"
            "      - name: audit\n"
            "        type: file\n"
            "        path: deliveries.jsonl\n"
            "      - name: chat\n"
            "        type: slack\n"
-           "        url: " + chat.url("/chat") + "\n"
+           "        url: " +
+           chat.url("/chat") +
+           "\n"
            "        template: \"{{source}} sent {{type}}: {{body.action}}\"\n"
            "    links:\n"
            "      - { source: gh, destination: ci }\n"
@@ -65,7 +77,9 @@ class RouteFixture : public ::testing::Test {
            "      - { source: gh2, destination: narrow }\n"
            "  - name: beta\n"
            "    header_prefix: Beta\n"
-           "    signing_secret: [" + kBetaNew + ", " + kBetaOld + "]\n"
+           "    signing_secret: [" +
+           kBetaNew + ", " + kBetaOld +
+           "]\n"
            "    sources:\n"
            "      - slug: b-src\n"
            "        verify: { preset: none }\n"
@@ -73,7 +87,9 @@ class RouteFixture : public ::testing::Test {
            "    destinations:\n"
            "      - name: b-dest\n"
            "        type: webhook\n"
-           "        url: " + beta.url("/beta") + "\n"
+           "        url: " +
+           beta.url("/beta") +
+           "\n"
            "    links:\n"
            "      - { source: b-src, destination: b-dest }\n";
   }
@@ -126,19 +142,19 @@ using RouteFanOut = RouteFixture;
 TEST_F(RouteFanOut, DestinationAndLinkFiltersDecideAndSkipsAreRecorded) {
   std::string push = send("gh", "push", R"({"ref":"main"})");
   EXPECT_EQ(deliveredTo(push), (std::set<std::string>{"ci", "audit"}));
-  EXPECT_EQ(skippedOf(push), (std::set<std::string>{"ops=event type filter",
-                                                    "narrow=event type filter",
-                                                    "chat=event type filter"}));
+  EXPECT_EQ(skippedOf(push),
+            (std::set<std::string>{"ops=event type filter", "narrow=event type filter",
+                                   "chat=event type filter"}));
 
   std::string pr = send("gh", "pull_request.opened", R"({"action":"opened"})");
   EXPECT_EQ(deliveredTo(pr), (std::set<std::string>{"ci", "narrow", "audit"}));
-  EXPECT_EQ(skippedOf(pr), (std::set<std::string>{"ops=event type filter",
-                                                  "chat=event type filter"}));
+  EXPECT_EQ(skippedOf(pr),
+            (std::set<std::string>{"ops=event type filter", "chat=event type filter"}));
 
   std::string issue = send("gh", "issues", R"({"action":"closed"})");
   EXPECT_EQ(deliveredTo(issue), (std::set<std::string>{"ops", "audit", "chat"}));
-  EXPECT_EQ(skippedOf(issue), (std::set<std::string>{"ci=event type filter",
-                                                     "narrow=event type filter"}));
+  EXPECT_EQ(skippedOf(issue),
+            (std::set<std::string>{"ci=event type filter", "narrow=event type filter"}));
 
   // A glob that must not match a prefix only: "pull_request.*" vs "pull_request".
   std::string bare = send("gh", "pull_request", "{}");

@@ -3,14 +3,13 @@
 // calls, event/delivery lookups and config rewriting for reloads.
 #pragma once
 
-#include <gtest/gtest.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/StreamCopier.h>
+#include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include <chrono>
 #include <cstring>
@@ -46,7 +45,8 @@ inline std::string hexOf(const std::string& raw, bool upper = false) {
   return out;
 }
 
-inline constexpr const char* kB64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+inline constexpr const char* kB64 =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 inline std::string b64Of(const std::string& raw) {
   std::string out;
@@ -151,8 +151,8 @@ inline std::string deliveryStatus(const DispatchProcess& d, const std::string& i
   return str(getDelivery(d, id).data(), "status");
 }
 
-inline bool waitDelivery(const DispatchProcess& d, const std::string& id,
-                         const std::string& status, int timeoutMs) {
+inline bool waitDelivery(const DispatchProcess& d, const std::string& id, const std::string& status,
+                         int timeoutMs) {
   return eventually([&] { return deliveryStatus(d, id) == status; }, timeoutMs);
 }
 
@@ -246,8 +246,7 @@ inline ApiResponse postChunked(int port, const std::string& path, const std::str
 }
 
 inline int64_t msSince(std::chrono::steady_clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
-                                                               t)
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t)
       .count();
 }
 

@@ -26,23 +26,39 @@ const std::string kSwOld = "whsec_" + b64Of("standard-webhooks-old-key-32bytes")
 std::string projectsYaml() {
   return "projects:\n"
          "  - name: alpha\n"
-         "    signing_secret: " + std::string(kAlphaSecret) + "\n"
+         "    signing_secret: " +
+         std::string(kAlphaSecret) +
+         "\n"
          "    sources:\n"
          "      - slug: v-hmac\n"
-         "        verify: { preset: hmac, secret: [" + kHmacNew + ", " + kHmacOld + "] }\n"
+         "        verify: { preset: hmac, secret: [" +
+         kHmacNew + ", " + kHmacOld +
+         "] }\n"
          "        event_type: { path: kind }\n"
          "      - slug: v-github\n"
-         "        verify: { preset: github, secret: [" + kGhNew + ", " + kGhOld + "] }\n"
+         "        verify: { preset: github, secret: [" +
+         kGhNew + ", " + kGhOld +
+         "] }\n"
          "      - slug: v-stripe\n"
-         "        verify: { preset: stripe, secret: [" + kStripeNew + ", " + kStripeOld + "] }\n"
+         "        verify: { preset: stripe, secret: [" +
+         kStripeNew + ", " + kStripeOld +
+         "] }\n"
          "      - slug: v-stripe-short\n"
-         "        verify: { preset: stripe, secret: " + kStripeNew + ", tolerance: 60s }\n"
+         "        verify: { preset: stripe, secret: " +
+         kStripeNew +
+         ", tolerance: 60s }\n"
          "      - slug: v-shopify\n"
-         "        verify: { preset: shopify, secret: [" + kShopNew + ", " + kShopOld + "] }\n"
+         "        verify: { preset: shopify, secret: [" +
+         kShopNew + ", " + kShopOld +
+         "] }\n"
          "      - slug: v-slack\n"
-         "        verify: { preset: slack, secret: [" + kSlackNew + ", " + kSlackOld + "] }\n"
+         "        verify: { preset: slack, secret: [" +
+         kSlackNew + ", " + kSlackOld +
+         "] }\n"
          "      - slug: v-sw\n"
-         "        verify: { preset: standard-webhooks, secret: [" + kSwNew + ", " + kSwOld + "] }\n"
+         "        verify: { preset: standard-webhooks, secret: [" +
+         kSwNew + ", " + kSwOld +
+         "] }\n"
          "      - slug: v-apikey\n"
          "        verify: { preset: api-key }\n"
          "      - slug: v-none\n"
@@ -102,14 +118,15 @@ TEST_F(VerifyHmac, HubSignatureHeaderValidTamperedAndRotated) {
   std::string upper = "sha256=" + hexOf(hmac256(kHmacNew, kBody), true);
   expectAccepted(postHook(*d, "v-hmac", kBody, {{"X-Hub-Signature-256", upper}}), "v-hmac");
   // An empty body signs and is stored as empty.
-  auto empty = postHook(*d, "v-hmac", "", {{"X-Hub-Signature-256", "sha256=" + hexOf(hmac256(kHmacNew, ""))}});
+  auto empty = postHook(*d, "v-hmac", "",
+                        {{"X-Hub-Signature-256", "sha256=" + hexOf(hmac256(kHmacNew, ""))}});
   expectAccepted(empty, "v-hmac");
   EXPECT_EQ(str(getEvent(*d, str(empty.data(), "event_id")).data(), "body"), "");
   // Missing signature, missing prefix.
   expectRejected(postHook(*d, "v-hmac", kBody), "no signature");
-  expectRejected(postHook(*d, "v-hmac", kBody,
-                          {{"X-Hub-Signature-256", hexOf(hmac256(kHmacNew, kBody))}}),
-                 "no sha256= prefix");
+  expectRejected(
+      postHook(*d, "v-hmac", kBody, {{"X-Hub-Signature-256", hexOf(hmac256(kHmacNew, kBody))}}),
+      "no sha256= prefix");
   EXPECT_EQ(events(), 4);
 }
 
@@ -139,14 +156,16 @@ using VerifyGithub = VerifyFixture;
 TEST_F(VerifyGithub, ValidTamperedRotatedAndDefaults) {
   std::string sig = "sha256=" + hexOf(hmac256(kGhNew, kBody));
   auto r = postHook(*d, "v-github", kBody,
-                    {{"X-Hub-Signature-256", sig}, {"X-GitHub-Event", "push"},
+                    {{"X-Hub-Signature-256", sig},
+                     {"X-GitHub-Event", "push"},
                      {"X-GitHub-Delivery", "gh-delivery-1"}});
   expectAccepted(r, "v-github");
   // The preset's defaults: event type from X-GitHub-Event, idempotency from X-GitHub-Delivery.
   auto ev = getEvent(*d, str(r.data(), "event_id"));
   EXPECT_EQ(str(ev.data(), "eventType"), "push");
   auto dup = postHook(*d, "v-github", kBody,
-                      {{"X-Hub-Signature-256", sig}, {"X-GitHub-Event", "push"},
+                      {{"X-Hub-Signature-256", sig},
+                       {"X-GitHub-Event", "push"},
                        {"X-GitHub-Delivery", "gh-delivery-1"}});
   EXPECT_TRUE(isOk(dup, 200, "Duplicate event"));
   EXPECT_EQ(str(dup.data(), "event_id"), str(r.data(), "event_id"));
@@ -164,14 +183,16 @@ TEST_F(VerifyGithub, ValidTamperedRotatedAndDefaults) {
 // ------------------------------------------------------------------ stripe
 using VerifyStripe = VerifyFixture;
 
-std::string stripeHeader(const std::string& secret, const std::string& ts, const std::string& body) {
+std::string stripeHeader(const std::string& secret, const std::string& ts,
+                         const std::string& body) {
   return "t=" + ts + ",v1=" + hexOf(hmac256(secret, ts + "." + body));
 }
 
 TEST_F(VerifyStripe, ValidTamperedStaleAndRotated) {
   std::string body = R"({"id":"evt_1","type":"invoice.paid","data":{"object":{}}})";
   std::string ts = nowSec();
-  auto r = postHook(*d, "v-stripe", body, {{"Stripe-Signature", stripeHeader(kStripeNew, ts, body)}});
+  auto r =
+      postHook(*d, "v-stripe", body, {{"Stripe-Signature", stripeHeader(kStripeNew, ts, body)}});
   expectAccepted(r, "v-stripe");
   // Stripe's event type defaults to the body's `type`.
   EXPECT_EQ(str(getEvent(*d, str(r.data(), "event_id")).data(), "eventType"), "invoice.paid");
@@ -181,22 +202,23 @@ TEST_F(VerifyStripe, ValidTamperedStaleAndRotated) {
                  "flipped byte");
   // Stale (and far-future) timestamps, correctly signed, are refused.
   std::string stale = nowSec(-400);
-  expectRejected(postHook(*d, "v-stripe", body,
-                          {{"Stripe-Signature", stripeHeader(kStripeNew, stale, body)}}),
-                 "stale");
+  expectRejected(
+      postHook(*d, "v-stripe", body, {{"Stripe-Signature", stripeHeader(kStripeNew, stale, body)}}),
+      "stale");
   std::string future = nowSec(+400);
   expectRejected(postHook(*d, "v-stripe", body,
                           {{"Stripe-Signature", stripeHeader(kStripeNew, future, body)}}),
                  "future");
   // A signature for another timestamp than the one in the header.
-  expectRejected(postHook(*d, "v-stripe", body,
-                          {{"Stripe-Signature",
-                            "t=" + ts + ",v1=" + hexOf(hmac256(kStripeNew, nowSec(-1) + "." + body))}}),
-                 "timestamp mismatch");
+  expectRejected(
+      postHook(*d, "v-stripe", body,
+               {{"Stripe-Signature",
+                 "t=" + ts + ",v1=" + hexOf(hmac256(kStripeNew, nowSec(-1) + "." + body))}}),
+      "timestamp mismatch");
   // Old secret; and several v1 entries where only one matches.
-  expectAccepted(postHook(*d, "v-stripe", body,
-                          {{"Stripe-Signature", stripeHeader(kStripeOld, ts, body)}}),
-                 "v-stripe");
+  expectAccepted(
+      postHook(*d, "v-stripe", body, {{"Stripe-Signature", stripeHeader(kStripeOld, ts, body)}}),
+      "v-stripe");
   std::string multi = "t=" + ts + ",v1=" + hexOf(hmac256("wrong", ts + "." + body)) +
                       ",v1=" + hexOf(hmac256(kStripeNew, ts + "." + body));
   expectAccepted(postHook(*d, "v-stripe", body, {{"Stripe-Signature", multi}}), "v-stripe");
@@ -219,7 +241,8 @@ using VerifyShopify = VerifyFixture;
 TEST_F(VerifyShopify, ValidTamperedRotatedAndDefaults) {
   std::string sig = b64Of(hmac256(kShopNew, kBody));
   auto r = postHook(*d, "v-shopify", kBody,
-                    {{"X-Shopify-Hmac-Sha256", sig}, {"X-Shopify-Topic", "orders/create"},
+                    {{"X-Shopify-Hmac-Sha256", sig},
+                     {"X-Shopify-Topic", "orders/create"},
                      {"X-Shopify-Webhook-Id", "shop-1"}});
   expectAccepted(r, "v-shopify");
   EXPECT_EQ(str(getEvent(*d, str(r.data(), "event_id")).data(), "eventType"), "orders/create");
@@ -269,7 +292,8 @@ using VerifyStandardWebhooks = VerifyFixture;
 
 Headers swHeaders(const std::string& secret, const std::string& id, const std::string& ts,
                   const std::string& body) {
-  return {{"webhook-id", id}, {"webhook-timestamp", ts},
+  return {{"webhook-id", id},
+          {"webhook-timestamp", ts},
           {"webhook-signature", swSign(secret, id, ts, body)}};
 }
 
@@ -310,10 +334,12 @@ TEST_F(VerifyApiKey, OwnProjectKeyOnly) {
   expectRejected(postHook(*d, "v-apikey", kBody, {{"Authorization", "Bearer " + betaKey}}),
                  "another project's key");
   expectRejected(postHook(*d, "v-apikey", kBody), "no key");
-  expectRejected(postHook(*d, "v-apikey", kBody, {{"Authorization", "Bearer sk_" + std::string(64, 'a')}}),
-                 "unknown key");
-  expectRejected(postHook(*d, "v-apikey", kBody, {{"Authorization", std::string("Bearer ") + kAdminToken}}),
-                 "admin token is not a project key");
+  expectRejected(
+      postHook(*d, "v-apikey", kBody, {{"Authorization", "Bearer sk_" + std::string(64, 'a')}}),
+      "unknown key");
+  expectRejected(
+      postHook(*d, "v-apikey", kBody, {{"Authorization", std::string("Bearer ") + kAdminToken}}),
+      "admin token is not a project key");
   // A revoked key stops working at once.
   auto list = d->call("GET", "/api/v1/projects/alpha/keys", "", asAdmin());
   ASSERT_EQ(list.status, 200) << list.body;
@@ -352,7 +378,9 @@ TEST(VerifyConfig, PresetNoneWithoutAllowUnsignedIsAConfigError) {
   o.projectsYaml =
       "projects:\n"
       "  - name: alpha\n"
-      "    signing_secret: " + std::string(kAlphaSecret) + "\n"
+      "    signing_secret: " +
+      std::string(kAlphaSecret) +
+      "\n"
       "    sources:\n"
       "      - slug: open\n"
       "        verify: { preset: none }\n";

@@ -7,9 +7,12 @@ namespace dispatch::ingest {
 namespace {
 
 TEST(IngestHeadersTest, LowerCasesJoinsRepeatsAndDropsCredentials) {
-  model::Headers in{{"X-Multi", "a"},       {"Authorization", "Bearer sk_secret"},
-                    {"x-multi", "b"},       {"Cookie", "session=1"},
-                    {"Content-Type", "application/json"}, {"X-Api-Key", "sk_x"},
+  model::Headers in{{"X-Multi", "a"},
+                    {"Authorization", "Bearer sk_secret"},
+                    {"x-multi", "b"},
+                    {"Cookie", "session=1"},
+                    {"Content-Type", "application/json"},
+                    {"X-Api-Key", "sk_x"},
                     {"Proxy-Authorization", "Basic abc"}};
   model::Headers out = normalizeHeaders(in);
   ASSERT_EQ(out.size(), 2u);
