@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "core/net/network_policy.h"
+
 namespace dispatch::delivery {
 
 CongestionControl::CongestionControl(const Clock& clock, Options options)
@@ -51,6 +53,20 @@ int64_t CongestionControl::deferMsLocked(const std::string& key, int64_t now) co
   if (oldestAge < opts_.afterMs && !slow) return 0;
   // Come back about when a slot may be free: the age of the oldest attempt, 1-30 s.
   return std::clamp<int64_t>(oldestAge, 1'000, 30'000);
+}
+
+std::string receiverKey(const std::string& url) {
+  // Under the pool's lock for every claimed delivery: a split, not a full parse.
+  Result<net::UrlParts> parts = net::splitUrl(url, net::Userinfo::kSkip);
+  if (!parts) return url;
+  std::string key = parts->scheme + "://";
+  if (parts->bracketed) {
+    key.append("[").append(parts->host).append("]");
+  } else {
+    key.append(parts->host);
+  }
+  if (parts->port) key.append(":").append(*parts->port);
+  return key;
 }
 
 }  // namespace dispatch::delivery

@@ -14,6 +14,11 @@
 
 namespace dispatch::delivery {
 
+// The receiver a delivery goes to, for congestion accounting: "scheme://host[:port]" of an
+// http(s) `url` as written (net::splitUrl; userinfo dropped). Any other URL is a receiver of
+// its own; a file destination's empty URL is "".
+std::string receiverKey(const std::string& url);
+
 class CongestionControl {
  public:
   struct Options {

@@ -4,8 +4,6 @@
 
 #include <algorithm>
 
-#include "core/net/network_policy.h"
-
 namespace dispatch::delivery {
 namespace {
 
@@ -112,12 +110,6 @@ void Engine::stop(int64_t graceMs) {
   } else {
     pool_.finish(/*detach=*/false);
   }
-}
-
-std::string receiverKey(const std::string& url) {
-  // A URL net refuses is its own key: its attempts fail at once (a file destination has none).
-  Result<net::ParsedUrl> parsed = net::parseUrl(url);
-  return parsed ? parsed->scheme + "://" + parsed->hostHeader : url;
 }
 
 }  // namespace dispatch::delivery

@@ -51,9 +51,6 @@ struct EngineOptions {
   int64_t slowReceiverMs = 1'000;  // Default: 1s
 };
 
-// The receiver a delivery goes to, for congestion accounting: "scheme://host:port" of `url`.
-std::string receiverKey(const std::string& url);
-
 class Engine : public Handoff {
  public:
   // With `committer`, attempt completions are group-committed.
@@ -81,7 +78,8 @@ class Engine : public Handoff {
   AttemptRunner runner_;
   const Clock& clock_;
   const EngineOptions opts_;
-  // Declared in the order they depend on each other; each part's threads end in stop().
+  // Each part's threads end in stop(), which stops the writer before the parts its callbacks
+  // use (pool, scheduler); the destructor calls stop().
   CongestionControl congestion_;
   CompletionWriter writer_;
   WorkPool pool_;

@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <chrono>
 
-#include "core/delivery/engine.h"  // receiverKey
 #include "core/util/log.h"
 #include "core/util/metrics.h"
 

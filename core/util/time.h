@@ -16,9 +16,9 @@ class Clock {
  public:
   virtual ~Clock() = default;
   virtual TimeMs nowMs() const = 0;
-  // Milliseconds on a clock that never steps back, from an arbitrary origin: for durations
-  // and timeouts, which a wall clock set back or forward would spoil. The default, nowMs(),
-  // suits the test clocks that move only when told.
+  // Milliseconds on a clock that never steps back (durations, timeouts). The default, nowMs(),
+  // suits test clocks that move only when told; a running Engine's waits (grace, heartbeat)
+  // need one that advances by itself: give it systemClock().
   virtual int64_t monotonicMs() const { return nowMs(); }
 };
 

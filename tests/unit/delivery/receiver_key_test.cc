@@ -1,7 +1,7 @@
 // The receiver a delivery is accounted to for congestion: scheme, host and port of its URL.
 #include <gtest/gtest.h>
 
-#include "core/delivery/engine.h"
+#include "core/delivery/congestion.h"
 
 namespace dispatch::delivery {
 namespace {
@@ -18,6 +18,15 @@ TEST(ReceiverKey, IsSchemeHostAndPort) {
 TEST(ReceiverKey, DifferentPortsAreDifferentReceivers) {
   EXPECT_NE(receiverKey("http://127.0.0.1:1/x"), receiverKey("http://127.0.0.1:2/x"));
   EXPECT_EQ(receiverKey("http://127.0.0.1:1/x"), receiverKey("http://127.0.0.1:1/y"));
+}
+
+TEST(ReceiverKey, CredentialsAreNotPartOfTheReceiver) {
+  EXPECT_EQ(receiverKey("https://user:pw@example.com/x"), "https://example.com");
+}
+
+TEST(ReceiverKey, AnythingButHttpIsAReceiverOfItsOwn) {
+  EXPECT_EQ(receiverKey(""), "");  // a file destination
+  EXPECT_EQ(receiverKey("sqs://queue/a"), "sqs://queue/a");
 }
 
 }  // namespace
