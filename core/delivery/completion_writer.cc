@@ -48,6 +48,7 @@ void CompletionWriter::stop() {
     std::lock_guard<std::mutex> g(mu_);
     stop_ = true;
     doneCv_.notify_all();
+    retryCv_.notify_all();
   }
   for (auto& t : threads_) t.join();
   threads_.clear();
@@ -113,7 +114,9 @@ bool CompletionWriter::commit(const std::vector<model::Completion>& batch,
     }
     std::unique_lock<std::mutex> lock(mu_);
     if (stop_) break;
-    doneCv_.wait_for(lock, std::chrono::milliseconds(200));
+    // Its own condition variable: outcomes arriving meanwhile must neither cut the back-off
+    // short (spending the ~10 s of retries in a moment) nor be swallowed by this wait.
+    retryCv_.wait_for(lock, std::chrono::milliseconds(200), [&] { return stop_; });
   }
   log::error("completions not recorded; the store is unavailable",
              {{"count", static_cast<long long>(batch.size())}});

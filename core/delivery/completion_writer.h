@@ -59,8 +59,9 @@ class CompletionWriter {
   SettledFn settled_;
 
   mutable std::mutex mu_;
-  std::condition_variable doneCv_;  // an outcome arrived, or stopping
-  std::condition_variable idleCv_;  // nothing waits or is being committed
+  std::condition_variable doneCv_;   // an outcome arrived, or stopping
+  std::condition_variable retryCv_;  // stopping: ends a back-off while the store is down
+  std::condition_variable idleCv_;   // nothing waits or is being committed
   std::deque<model::Completion> done_;
   int committing_ = 0;
   bool stop_ = false;
