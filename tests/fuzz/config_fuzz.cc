@@ -70,7 +70,7 @@ bool isPreset(const std::string& p) {
 // The policy as the engine uses it: every delay within [0, max_delay], every next attempt after
 // now, whatever the jitter and Retry-After.
 void checkRetry(const dispatch::model::RetryPolicy& r, const std::string& where) {
-  namespace delivery = dispatch::delivery;
+  namespace model = dispatch::model;
   check(r.maxAttempts >= 1 && r.maxAttempts <= 100, "max_attempts out of range", where);
   check(r.initialMs >= 0 && r.maxDelayMs >= 0, "negative retry delay", where);
   for (const int64_t d : r.scheduleMs) check(d >= 0, "negative scheduled delay", where);
