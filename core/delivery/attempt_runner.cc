@@ -46,6 +46,19 @@ void setHeader(Headers& h, const std::string& name, const std::string& value) {
   h.emplace_back(name, value);
 }
 
+// Sets the headers of a JSON object (a transform's or a job's) that are not ours.
+void addExtraHeaders(Headers& h, const std::string& headersJson, const std::string& prefix,
+                     bool keepContentType) {
+  if (headersJson.empty()) return;
+  auto doc = json::parse(headersJson);
+  if (!doc || !doc->isObject()) return;
+  for (const auto& [k, v] : doc->members()) {
+    if (isReserved(k, prefix)) continue;
+    if (keepContentType && strcasecmp(k.c_str(), "content-type") == 0) continue;
+    setHeader(h, k, v.asString());
+  }
+}
+
 // Fills the attempt row and the next state from a result and the policy.
 model::Completion complete(const model::Claimed& d, const plugin::DeliveryResult& res,
                            const model::RetryPolicy& policy, TimeMs firedAt, TimeMs now,
@@ -132,9 +145,13 @@ model::Completion AttemptRunner::runJob(const model::Claimed& d, const route::Ro
   }
   if (d.jobId) headers.emplace_back(prefix + "-Job-ID", *d.jobId);
   headers.emplace_back(prefix + "-Attempt", std::to_string(attemptNo));
+  if (d.scheduleId) headers.emplace_back(prefix + "-Schedule-ID", *d.scheduleId);
+  // The job's own headers, validated at creation; never over ours (the project's prefix may
+  // have changed since), never Content-Type.
+  if (d.kind == model::Kind::kJob) addExtraHeaders(headers, d.headersJson, prefix, true);
   plugin::DeliveryResult res =
       http_.post(d.url, headers, body, cfg.jobs.timeoutMs, cfg.delivery.maxResponseBytes);
-  model::Completion c = complete(d, res, cfg.jobs.retry, firedAt, clock_.nowMs(), false);
+  model::Completion c = complete(d, res, cfg.jobs.retry, firedAt, clock_.nowMs(), d.redactResponse);
   if (d.kind == model::Kind::kJob && d.callbackUrl && model::isTerminal(c.next)) {
     std::string jobId = d.jobId.value_or(d.id);
     c.callback = model::Completion::Callback{newUuidV7(), d.projectId, jobId, *d.callbackUrl,
@@ -192,14 +209,7 @@ model::Completion AttemptRunner::runEvent(const model::Claimed& d, const route::
   for (const auto& [k, v] : dc.headers) {
     if (!isReserved(k, prefix)) setHeader(h, k, v);
   }
-  if (!d.headersJson.empty()) {
-    auto doc = json::parse(d.headersJson);
-    if (doc && doc->isObject()) {
-      for (const auto& [k, v] : doc->members()) {
-        if (!isReserved(k, prefix)) setHeader(h, k, v.asString());
-      }
-    }
-  }
+  addExtraHeaders(h, d.headersJson, prefix, false);
   plugin::DeliveryResult res = dest->impl->deliver(pd);
   return complete(d, res, dc.retry, now, clock_.nowMs(), dc.redactResponse);
 }

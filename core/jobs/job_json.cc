@@ -1,6 +1,8 @@
 // Job → JSON. The payload is written raw, byte-for-byte as stored.
 #include "core/jobs/job_json.h"
 
+#include "core/jobs/job_validation.h"
+
 namespace dispatch::jobs {
 
 void writeAttempts(json::Writer& w, const std::vector<model::Attempt>& logs) {
@@ -32,6 +34,10 @@ void writeJob(json::Writer& w, const model::Job& j, bool withProject, bool withL
   w.key("status").string(model::toString(j.status));
   w.key("retryCount").number(static_cast<int64_t>(j.retryCount));
   if (j.callbackUrl) w.key("callbackUrl").string(*j.callbackUrl);
+  if (!j.headersJson.empty()) w.key("headers").raw(j.headersJson);
+  if (j.redactResponse) w.key("redactResponse").boolean(true);
+  if (j.retentionMs) w.key("retention").string(jobRetentionLabel(*j.retentionMs));
+  if (j.scheduleId) w.key("scheduleId").string(*j.scheduleId);
   w.key("createdAt").string(formatIsoUtc(j.createdAt));
   w.key("updatedAt").string(formatIsoUtc(j.updatedAt));
   if (withProject) {

@@ -4,6 +4,7 @@
 #include <future>
 
 #include "core/jobs/job_validation.h"
+#include "core/model/ids.h"
 #include "core/util/text.h"
 #include "core/util/uuid.h"
 
@@ -14,6 +15,16 @@ namespace {
 const char* const kNoProject = "00000000-0000-0000-0000-000000000000";
 
 }  // namespace
+
+ValidationLimits validationLimits(const config::Config& cfg, const std::string& projectId) {
+  ValidationLimits limits;
+  limits.maxPayloadBytes = cfg.jobs.maxPayloadBytes;
+  limits.policy = {cfg.delivery.allowHttp, cfg.delivery.allowPrivateNetworks};
+  for (const auto& p : cfg.projects) {
+    if (model::projectIdFor(p.name) == projectId) limits.headerPrefix = p.headerPrefix;
+  }
+  return limits;
+}
 
 Result<std::string> creatorProject(const std::optional<std::string>& scope) {
   if (!scope) return Status(Code::kInvalid, "Jobs are created with a project API key");
@@ -61,12 +72,8 @@ void JobService::scheduleAsync(const std::string& projectId, std::string_view bo
       return done(ScheduleResult{std::move(existing.value()).value(), false});
     }
   }
-  auto cfg = config_();
-  ValidationLimits limits;
-  limits.maxPayloadBytes = cfg->jobs.maxPayloadBytes;
-  limits.policy = {cfg->delivery.allowHttp, cfg->delivery.allowPrivateNetworks};
   TimeMs now = clock_.nowMs();
-  auto req = validateJobRequest(body, limits, now);
+  auto req = validateJobRequest(body, validationLimits(*config_(), projectId), now);
   if (!req) return done(req.status());
   model::NewJob nj;
   nj.id = newUuidV7();
@@ -76,13 +83,17 @@ void JobService::scheduleAsync(const std::string& projectId, std::string_view bo
   nj.payload = req->payload;
   nj.fireAt = req->fireAt;
   nj.callbackUrl = req->callbackUrl;
+  nj.headersJson = req->headersJson;
+  nj.redactResponse = req->redactResponse;
+  nj.retentionMs = req->retentionMs;
   nj.idempotencyKey = idempotencyKey;
   nj.createdAt = now;
   store_.createAsync(std::move(nj),
-                     [this, done = std::move(done)](Result<store::CreateOutcome> out) {
+                     [this, done = std::move(done)](Result<store::CreateOutcome>&& out) {
                        if (!out) return done(out.status());
-                       if (out->created && wake_) wake_(out->job.fireAt);
-                       done(ScheduleResult{std::move(out->job), out->created});
+                       store::CreateOutcome o = std::move(out).value();
+                       if (o.created && wake_) wake_(o.job.fireAt);
+                       done(ScheduleResult{std::move(o.job), o.created});
                      });
 }
 

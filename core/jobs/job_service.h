@@ -12,6 +12,7 @@
 #include <string>
 
 #include "core/config/config.h"
+#include "core/jobs/job_validation.h"
 #include "core/model/job.h"
 #include "core/store/job_store.h"
 
@@ -29,6 +30,9 @@ struct ListQuery {
   int page = 1;
   int limit = 20;
 };
+
+// The limits a project's job and schedule requests are validated with (its header prefix).
+ValidationLimits validationLimits(const config::Config& cfg, const std::string& projectId);
 
 // The project a job is created in: the key's own. kInvalid for the admin, which has none.
 Result<std::string> creatorProject(const std::optional<std::string>& scope);

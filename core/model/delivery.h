@@ -45,9 +45,12 @@ struct Claimed {
   std::string title;
   std::string payload;
   std::optional<std::string> callbackUrl;
+  bool redactResponse = false;            // the job's own redactResponse
+  std::optional<std::string> scheduleId;  // the schedule that created the job
   // Events: what the route decided, and the event's own body when the delivery has none.
   std::string eventType;
-  std::string headersJson;  // extra headers from the transform, JSON object; "" if none
+  // Extra headers, JSON object ("" if none): from the transform (events), or the job's own.
+  std::string headersJson;
   std::string source;
   std::string eventBody;
   std::optional<std::string> eventContentType;

@@ -20,6 +20,11 @@ struct NewJob {
   std::optional<std::string> callbackUrl;
   std::optional<std::string> idempotencyKey;
   TimeMs createdAt = 0;
+  std::string headersJson;                // the job's own headers, JSON object; "" if none
+  bool redactResponse = false;            // attempts keep no response body
+  std::optional<int64_t> retentionMs;     // the job's own retention; null: the project's
+  std::optional<std::string> scheduleId;  // the schedule that created it
+  std::optional<TimeMs> scheduleTick;     // and the tick it was created for
 };
 
 struct Job {
@@ -33,6 +38,10 @@ struct Job {
   State status = State::kScheduled;
   int retryCount = 0;
   std::optional<std::string> callbackUrl;
+  std::string headersJson;  // "" if none
+  bool redactResponse = false;
+  std::optional<int64_t> retentionMs;
+  std::optional<std::string> scheduleId;
   TimeMs createdAt = 0;
   TimeMs updatedAt = 0;
   std::vector<Attempt> logs;  // filled by get(), newest first

@@ -41,9 +41,11 @@ const std::string kClaimSql =
     "SELECT upd.id, upd.project_id, upd.kind, upd.job_id, upd.event_id, upd.destination, upd.url, "
     "upd.message_id, upd.body, upd.attempts, upd.lease_seq, ts_to_ms(upd.due_at), "
     "j.id IS NOT NULL, j.title, j.payload, j.callback_url, "
-    "upd.event_type, upd.headers, upd.source, ev.body, ev.content_type "
+    "upd.event_type, upd.headers, upd.source, ev.body, ev.content_type, "
+    "j.headers, j.redact_response, j.schedule_id "
     "FROM upd "
-    "LEFT JOIN LATERAL (SELECT id, title, payload, callback_url FROM jobs "
+    "LEFT JOIN LATERAL (SELECT id, title, payload, callback_url, headers, redact_response, "
+    "  schedule_id FROM jobs "
     "  WHERE id = upd.job_id AND upd.kind = " +
     sql::kind(model::Kind::kJob) +
     " LIMIT 1) j ON true "
@@ -76,6 +78,9 @@ model::Claimed claimedFromRow(const pqxx::row& r) {
     c.title = r[13].c_str();
     c.payload = r[14].c_str();
     c.callbackUrl = optStr(r[15]);
+    if (!r[21].is_null()) c.headersJson = r[21].c_str();
+    c.redactResponse = r[22].as<bool>();
+    c.scheduleId = optStr(r[23]);
   }
   if (!r[16].is_null()) c.eventType = r[16].c_str();
   if (!r[17].is_null()) c.headersJson = r[17].c_str();

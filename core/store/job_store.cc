@@ -12,53 +12,14 @@
 #include "core/util/uuid.h"
 
 namespace dispatch::store {
-namespace {
-
-const char* kJobColumns =
-    "j.id, j.project_id, p.name, j.title, j.webhook_url, j.payload, ts_to_ms(j.fire_at), "
-    "d.status, d.attempts, j.callback_url, ts_to_ms(j.created_at), ts_to_ms(d.updated_at) "
-    "FROM jobs j JOIN deliveries d ON d.id = j.id JOIN projects p ON p.id = j.project_id ";
-
-const std::string kCreateSql =
-    "WITH j AS (INSERT INTO jobs (id, project_id, title, webhook_url, payload, fire_at, "
-    "callback_url, idempotency_key, created_at) VALUES ($1,$2,$3,$4,$5,ms_to_ts($6),$7,$8,"
-    "ms_to_ts($9)) ON CONFLICT (project_id, idempotency_key) DO NOTHING RETURNING id) "
-    "INSERT INTO deliveries (id, project_id, kind, job_id, url, message_id, status, due_at, "
-    "created_at, updated_at) SELECT j.id, $2, " +
-    sql::kind(model::Kind::kJob) + ", j.id, $4, j.id::text, " +
-    sql::state(model::State::kScheduled) +
-    ", "
-    "ms_to_ts($6), ms_to_ts($9), ms_to_ts($9) FROM j RETURNING id";
-
-model::Job jobFromRow(const pqxx::row& r) {
-  model::Job j;
-  j.id = r[0].c_str();
-  j.projectId = r[1].c_str();
-  j.projectName = r[2].c_str();
-  j.title = r[3].c_str();
-  j.webhookUrl = r[4].c_str();
-  j.payload = r[5].c_str();
-  j.fireAt = r[6].as<long long>();
-  j.status = model::parseState(r[7].c_str()).value_or(model::State::kScheduled);
-  int attempts = r[8].as<int>();
-  // retryCount counts failed attempts: every attempt but a final success.
-  j.retryCount = j.status == model::State::kSuccess ? attempts - 1 : attempts;
-  if (!r[9].is_null()) j.callbackUrl = r[9].c_str();
-  j.createdAt = r[10].as<long long>();
-  j.updatedAt = r[11].as<long long>();
-  return j;
-}
-
-}  // namespace
 
 Result<model::Job> JobStore::getIn(void* txp, const std::string& id,
                                    const std::optional<std::string>& projectId, bool withLogs) {
   auto& tx = *static_cast<pqxx::transaction_base*>(txp);
   pqxx::result r =
-      projectId ? tx.exec_params(std::string("SELECT ") + kJobColumns +
-                                     "WHERE j.id = $1 AND j.project_id = $2",
+      projectId ? tx.exec_params(std::string(kJobSelect) + "WHERE j.id = $1 AND j.project_id = $2",
                                  id, *projectId)
-                : tx.exec_params(std::string("SELECT ") + kJobColumns + "WHERE j.id = $1", id);
+                : tx.exec_params(std::string(kJobSelect) + "WHERE j.id = $1", id);
   if (r.empty()) return Status(Code::kNotFound, "Job not found");
   model::Job j = jobFromRow(r[0]);
   if (withLogs) j.logs = readAttempts(tx, j.id);
@@ -84,21 +45,16 @@ void JobStore::createAsync(model::NewJob job, std::function<void(Result<CreateOu
     Connection& c = b.conn();
     pqxx::transaction_base& tx = b.tx();
     p->existing.reset();
-    c.prepared("job_create", kCreateSql);
-    const char* idem = nj.idempotencyKey ? nj.idempotencyKey->c_str() : nullptr;
-    const char* cb = nj.callbackUrl ? nj.callbackUrl->c_str() : nullptr;
     // One round trip: the delivery row is inserted only when the job row was. The key's
     // holder can disappear between the two statements (retention deleted it): then the key
     // is free again and the insert is tried once more.
     for (int tries = 0; tries < 3; ++tries) {
-      auto ins = tx.exec_prepared("job_create", nj.id, nj.projectId, nj.title, nj.webhookUrl,
-                                  nj.payload, static_cast<long long>(nj.fireAt), cb, idem,
-                                  static_cast<long long>(nj.createdAt));
-      if (!ins.empty()) {
+      if (insertJob(c, tx, nj)) {
         b.notifyDue(nj.fireAt);
         return;
       }
       // Same Idempotency-Key (a concurrent request won): answer with that job.
+      if (!nj.idempotencyKey) throw std::runtime_error("job id already taken");
       auto ex = tx.exec_params("SELECT id FROM jobs WHERE project_id = $1 AND idempotency_key = $2",
                                nj.projectId, *nj.idempotencyKey);
       if (!ex.empty()) {
@@ -126,6 +82,10 @@ void JobStore::createAsync(model::NewJob job, std::function<void(Result<CreateOu
     j.payload = nj.payload;
     j.fireAt = nj.fireAt;
     j.callbackUrl = nj.callbackUrl;
+    j.headersJson = nj.headersJson;
+    j.redactResponse = nj.redactResponse;
+    j.retentionMs = nj.retentionMs;
+    j.scheduleId = nj.scheduleId;
     j.createdAt = nj.createdAt;
     j.updatedAt = nj.createdAt;
     done(CreateOutcome{std::move(j), true});
@@ -156,7 +116,7 @@ Result<model::JobPage> JobStore::list(const model::JobFilter& f) {
     auto cnt = tx.exec_params(
         "SELECT count(*) FROM jobs j JOIN deliveries d ON d.id = j.id " + where, project, status);
     page.total = cnt[0][0].as<long long>();
-    auto r = tx.exec_params(std::string("SELECT ") + kJobColumns + where +
+    auto r = tx.exec_params(std::string(kJobSelect) + where +
                                 "ORDER BY j.created_at DESC, j.id DESC LIMIT $3 OFFSET $4",
                             project, status, f.limit, static_cast<long long>(f.page - 1) * f.limit);
     for (const auto& row : r) page.jobs.push_back(jobFromRow(row));
@@ -171,8 +131,8 @@ Result<std::optional<model::Job>> JobStore::findByIdempotencyKey(const std::stri
   Status st = db_.run([&](Connection& c) {
     pqxx::read_transaction tx(c);
     auto r = tx.exec_params(
-        std::string("SELECT ") + kJobColumns + "WHERE j.project_id = $1 AND j.idempotency_key = $2",
-        projectId, key);
+        std::string(kJobSelect) + "WHERE j.project_id = $1 AND j.idempotency_key = $2", projectId,
+        key);
     if (!r.empty()) found = jobFromRow(r[0]);
   });
   if (!st) return st;

@@ -31,24 +31,30 @@ const std::string kPurgeEventsSql =
     "dd AS (DELETE FROM deliveries WHERE event_id IN (SELECT id FROM old)) "
     "DELETE FROM events WHERE id IN (SELECT id FROM old) RETURNING id";
 
-// The oldest jobs of a project created and finished before the cutoff, whose callback (if
-// any) finished before it too; with their delivery and callback.
-const std::string kPurgeJobsSql =
-    "WITH old AS (SELECT j.id FROM jobs j JOIN deliveries d ON d.id = j.id "
-    "  WHERE j.project_id = $1 AND j.created_at < ms_to_ts($2) "
-    "  AND d.status IN " +
-    sql::in(model::terminalStates()) +
-    " AND d.updated_at < ms_to_ts($2) "
-    "  AND NOT EXISTS (SELECT 1 FROM deliveries c WHERE c.kind = " +
-    sql::kind(model::Kind::kCallback) + " AND c.job_id = j.id AND (c.status IN " +
-    sql::in(model::liveStates()) +
-    " OR c.updated_at >= ms_to_ts($2))) "
-    "  ORDER BY j.created_at LIMIT $3 FOR UPDATE OF j SKIP LOCKED), "
-    "cb AS (DELETE FROM deliveries WHERE kind = " +
-    sql::kind(model::Kind::kCallback) +
-    " AND job_id IN (SELECT id FROM old)), "
-    "dd AS (DELETE FROM deliveries WHERE id IN (SELECT id FROM old)) "
-    "DELETE FROM jobs WHERE id IN (SELECT id FROM old) RETURNING id";
+// The oldest jobs of a project finished before a cutoff, whose callback (if any) finished
+// before it too; with their delivery and callback. `own`: the jobs with a retention of their
+// own (seed 000), $2 being now and each job's cutoff now minus its retention; else the others,
+// $2 being the project's cutoff (and the job created before it as well).
+std::string purgeJobsSql(bool own) {
+  const std::string cutoff = own ? "ms_to_ts($2 - j.retention_ms)" : "ms_to_ts($2)";
+  return "WITH old AS (SELECT j.id FROM jobs j JOIN deliveries d ON d.id = j.id "
+         "  WHERE j.project_id = $1 AND " +
+         std::string(own ? "j.retention_ms IS NOT NULL "
+                         : "j.retention_ms IS NULL AND j.created_at < ms_to_ts($2) ") +
+         "  AND d.status IN " + sql::in(model::terminalStates()) + " AND d.updated_at < " + cutoff +
+         "  AND NOT EXISTS (SELECT 1 FROM deliveries c WHERE c.kind = " +
+         sql::kind(model::Kind::kCallback) + " AND c.job_id = j.id AND (c.status IN " +
+         sql::in(model::liveStates()) + " OR c.updated_at >= " + cutoff +
+         ")) "
+         "  ORDER BY j.created_at LIMIT $3 FOR UPDATE OF j SKIP LOCKED), "
+         "cb AS (DELETE FROM deliveries WHERE kind = " +
+         sql::kind(model::Kind::kCallback) +
+         " AND job_id IN (SELECT id FROM old)), "
+         "dd AS (DELETE FROM deliveries WHERE id IN (SELECT id FROM old)) "
+         "DELETE FROM jobs WHERE id IN (SELECT id FROM old) RETURNING id";
+}
+const std::string kPurgeJobsSql = purgeJobsSql(false);
+const std::string kPurgeOwnRetentionJobsSql = purgeJobsSql(true);
 
 // One batch of `statement` in its own transaction; the number of events or jobs it deleted (0
 // when a concurrent change got in the way), or -1 when another node holds the purge lock.
@@ -77,22 +83,30 @@ int64_t purgeBatch(Connection& conn, const std::string& statement, const std::st
 
 }  // namespace
 
-Status purgeProject(Db& db, const std::string& projectId, TimeMs cutoff, int batch,
-                    PurgeCounts* counts, bool* skipped, const std::function<bool()>& stop) {
+Status purgeProject(Db& db, const std::string& projectId, std::optional<TimeMs> cutoff, TimeMs now,
+                    int batch, PurgeCounts* counts, bool* skipped,
+                    const std::function<bool()>& stop) {
   if (skipped) *skipped = false;
-  const std::pair<const std::string*, int64_t*> kinds[] = {{&kPurgeEventsSql, &counts->events},
-                                                           {&kPurgeJobsSql, &counts->jobs}};
-  for (const auto& [statement, total] : kinds) {
-    while (!(stop && stop())) {
+  struct Kind {
+    const std::string* statement;
+    std::optional<TimeMs> bound;  // $2; none: this kind is not purged
+    int64_t* total;
+  };
+  const Kind kinds[] = {{&kPurgeEventsSql, cutoff, &counts->events},
+                        {&kPurgeJobsSql, cutoff, &counts->jobs},
+                        {&kPurgeOwnRetentionJobsSql, now, &counts->jobs}};
+  for (const Kind& k : kinds) {
+    while (k.bound && !(stop && stop())) {
       int64_t n = 0;
-      Status st = db.run(
-          [&](Connection& conn) { n = purgeBatch(conn, *statement, projectId, cutoff, batch); });
+      Status st = db.run([&](Connection& conn) {
+        n = purgeBatch(conn, *k.statement, projectId, *k.bound, batch);
+      });
       if (!st) return st;
       if (n < 0) {
         if (skipped) *skipped = true;
         return Status::ok();
       }
-      *total += n;
+      *k.total += n;
       if (n < batch) break;
     }
   }
@@ -141,12 +155,13 @@ Status RetentionPurger::runOnce(PurgeCounts* counts) {
     return stopping_;
   };
   for (const auto& [id, name] : projects) {
+    // A project without retention keeps its events and jobs, except jobs with their own.
     auto it = retention.find(name);
-    if (it == retention.end() || it->second <= 0) continue;  // not configured: kept
+    std::optional<TimeMs> cutoff;
+    if (it != retention.end() && it->second > 0) cutoff = now - it->second;
     if (stopping()) break;
     bool skipped = false;
-    if (Status ps = purgeProject(db_, id, now - it->second, batch_, counts, &skipped, stopping);
-        !ps) {
+    if (Status ps = purgeProject(db_, id, cutoff, now, batch_, counts, &skipped, stopping); !ps) {
       return ps;
     }
     if (skipped) break;  // another node is purging

@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -26,12 +27,13 @@ struct PurgeCounts {
   int64_t jobs = 0;    // jobs deleted (each with its delivery, attempts and callback)
 };
 
-// Deletes, for one project, what is older than `cutoff`, in batches of at most `batch`
-// rows until none is left or `stop` (checked before each batch) says so. Adds what it
-// deleted to `counts`. Returns without deleting when another node holds the purge lock
-// (`*skipped` = true).
-Status purgeProject(Db& db, const std::string& projectId, TimeMs cutoff, int batch,
-                    PurgeCounts* counts, bool* skipped = nullptr,
+// Deletes, for one project, what is older than `cutoff` (none: the project keeps its events
+// and jobs) and the jobs with a retention of their own that ran out by `now`, in batches of
+// at most `batch` rows until none is left or `stop` (checked before each batch) says so.
+// Adds what it deleted to `counts`. Returns without deleting when another node holds the
+// purge lock (`*skipped` = true).
+Status purgeProject(Db& db, const std::string& projectId, std::optional<TimeMs> cutoff, TimeMs now,
+                    int batch, PurgeCounts* counts, bool* skipped = nullptr,
                     const std::function<bool()>& stop = nullptr);
 
 // Runs a purge over every project of the current configuration every `intervalMs` (the first

@@ -5,11 +5,20 @@
 #include <vector>
 
 #include "core/model/delivery.h"
+#include "core/model/job.h"
 #include "core/store/connection.h"
 
 namespace dispatch::store {
 
 // The attempt log of a delivery, newest first.
 std::vector<model::Attempt> readAttempts(pqxx::transaction_base& tx, const std::string& deliveryId);
+
+// Inserts a job and its SCHEDULED delivery in one statement, unless a job with the same
+// Idempotency-Key or the same schedule tick exists: true when inserted.
+bool insertJob(Connection& c, pqxx::transaction_base& tx, const model::NewJob& nj);
+
+// The columns a job is read with (jobFromRow), then FROM/JOINs; append WHERE … to it.
+extern const char* const kJobSelect;
+model::Job jobFromRow(const pqxx::row& r);
 
 }  // namespace dispatch::store

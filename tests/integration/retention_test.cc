@@ -99,7 +99,7 @@ class RetentionTest : public ::testing::Test {
   // Purges project p with a cutoff one day back.
   Status purge(int batch, store::PurgeCounts* c, bool* skipped = nullptr,
                const std::function<bool()>& stop = nullptr) {
-    return store::purgeProject(pool_, p_, nowMs() - kDay, batch, c, skipped, stop);
+    return store::purgeProject(pool_, p_, nowMs() - kDay, nowMs(), batch, c, skipped, stop);
   }
 
   // What a replay adds: one delivery with its own webhook-id.
@@ -206,6 +206,44 @@ TEST_F(RetentionTest, PurgerUsesEachProjectsOwnRetentionAndKeepsUnconfiguredProj
   EXPECT_EQ(count("events", "id = '" + p3 + "'"), "0");
   EXPECT_EQ(count("events", "id = '" + p1 + "'"), "1");
   EXPECT_EQ(count("events", "id = '" + q3 + "'"), "1");
+}
+
+TEST_F(RetentionTest, AJobsOwnRetentionOverridesTheProjects) {
+  auto own = [&](const std::string& id, const std::string& interval) {
+    db_.exec("UPDATE jobs SET retention_ms = extract(epoch FROM interval '" + interval +
+             "')::bigint * 1000 WHERE id = '" + id + "'");
+  };
+  // Own retention 1d, finished 2 days ago, its callback too: goes, callback and all.
+  std::string expired = job(p_, "3 days", "SUCCESS", "2 days");
+  own(expired, "1 day");
+  std::string cb = delivery(p_, 3, expired, "SUCCESS", "2 days");
+  // Own retention 1d, finished 2 days ago, but its callback is still retrying: stays.
+  std::string calling = job(p_, "3 days", "DEAD", "2 days");
+  own(calling, "1 day");
+  delivery(p_, 3, calling, "FAILED", "2 days");
+  // Own retention 7d, finished 2 days ago: stays, although the project keeps only 1 day.
+  std::string kept = job(p_, "3 days", "SUCCESS", "2 days");
+  own(kept, "7 days");
+  // Own retention 1d, still scheduled: stays.
+  std::string open = job(p_, "3 days", "SCHEDULED", "2 days");
+  own(open, "1 day");
+  // No retention of its own, in a project without retention: stays.
+  std::string plain = job(p_, "40 days", "SUCCESS", "40 days");
+
+  store::PurgeCounts c;
+  ASSERT_TRUE(store::purgeProject(pool_, p_, std::nullopt, nowMs(), 100, &c).isOk());
+  EXPECT_EQ(c.jobs, 1);
+  EXPECT_EQ(count("jobs", "id = '" + expired + "'"), "0");
+  EXPECT_EQ(count("deliveries", "id IN ('" + expired + "', '" + cb + "')"), "0");
+  EXPECT_EQ(count("attempts", "delivery_id IN ('" + expired + "', '" + cb + "')"), "0");
+  for (const std::string& id : {calling, kept, open, plain}) {
+    EXPECT_EQ(count("jobs", "id = '" + id + "'"), "1") << id;
+  }
+  // With the project's retention of one day, the plain job goes; the 7d one still stays.
+  store::PurgeCounts c2;
+  ASSERT_TRUE(purge(100, &c2).isOk());
+  EXPECT_EQ(count("jobs", "id = '" + plain + "'"), "0");
+  EXPECT_EQ(count("jobs", "id = '" + kept + "'"), "1");
 }
 
 TEST_F(RetentionTest, APurgeStandsAsideWhileAnotherNodeHoldsThePurgeLock) {
