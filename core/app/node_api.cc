@@ -4,7 +4,8 @@
 namespace dispatch::app {
 
 NodeApi::NodeApi(store::Db& db, store::GroupCommitter& committer, delivery::Engine& engine,
-                 const RoutingHolder& holder, ConfigReloader& reloader)
+                 const RoutingHolder& holder, ConfigReloader& reloader,
+                 jobs::ScheduleTicker& ticker)
     : ingestEvents_(db, &committer),
       ingestKeys_(db),
       ingest_(ingestEvents_, ingestKeys_, systemClock(), &engine),
@@ -12,11 +13,15 @@ NodeApi::NodeApi(store::Db& db, store::GroupCommitter& committer, delivery::Engi
           db, [&holder] { return holder.get()->configPtr(); }, systemClock(), &committer,
           [&engine](TimeMs due) { engine.notifyDue(due); }),
       keys_(db),
+      schedules_(
+          db, [&holder] { return holder.get()->configPtr(); }, systemClock(),
+          [&ticker] { ticker.wake(); }),
       events_(
           db, [&holder] { return holder.get(); }, [&engine](TimeMs due) { engine.notifyDue(due); }),
       readiness_(db.url()),
       ctx_{.jobs = jobs_,
            .keys = keys_,
+           .schedules = schedules_,
            .events = events_,
            .ingest = ingest_,
            .config = [&holder] { return holder.get()->configPtr(); },
@@ -28,6 +33,7 @@ NodeApi::NodeApi(store::Db& db, store::GroupCommitter& committer, delivery::Engi
   http::addHealthRoutes(router_, ctx_);
   http::addKeyRoutes(router_, ctx_);
   http::addJobRoutes(router_, ctx_);
+  http::addScheduleRoutes(router_, ctx_);
   http::addHookRoutes(router_, ctx_);
   http::addEventRoutes(router_, ctx_);
   http::addAdminRoutes(router_, ctx_);

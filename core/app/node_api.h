@@ -9,6 +9,7 @@
 #include "core/http/api.h"
 #include "core/http/auth_throttle.h"
 #include "core/http/router.h"
+#include "core/jobs/schedule_ticker.h"
 #include "core/store/db.h"
 #include "core/store/event_store.h"
 #include "core/store/group_commit.h"
@@ -20,7 +21,7 @@ class NodeApi {
  public:
   // Everything referenced outlives the NodeApi. Opens the readiness probe's connection.
   NodeApi(store::Db& db, store::GroupCommitter& committer, delivery::Engine& engine,
-          const RoutingHolder& holder, ConfigReloader& reloader);
+          const RoutingHolder& holder, ConfigReloader& reloader, jobs::ScheduleTicker& ticker);
   NodeApi(const NodeApi&) = delete;
   NodeApi& operator=(const NodeApi&) = delete;
 
@@ -33,6 +34,7 @@ class NodeApi {
   ingest::IngestService ingest_;
   jobs::JobService jobs_;
   jobs::KeyService keys_;
+  jobs::ScheduleService schedules_;
   ingest::EventService events_;
   http::AuthThrottle authThrottle_;
   ReadinessProbe readiness_;

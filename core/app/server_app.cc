@@ -36,12 +36,14 @@ int runServer(const std::string& configPath) {
       db, [&holder] { return holder.get(); }, outbound.sender, systemClock(), engineOptions(*cfg),
       &committer);
   ConfigReloader reloader(configPath, registry, outbound.services, db, holder);
-  NodeApi api(db, committer, engine, holder, reloader);
+  jobs::ScheduleTicker ticker(db, systemClock(), [&engine](TimeMs due) { engine.notifyDue(due); });
+  NodeApi api(db, committer, engine, holder, reloader, ticker);
 
   const http::ServerOptions sopts = serverOptions(*cfg, holder);
   http::Server server(sopts, api.router());
   if (!startServer(server, sopts)) return 1;
   engine.start();
+  ticker.start();
   auto purger = startRetention(db, holder);
   log::info("listening", {{"host", sopts.host},
                           {"port", server.port()},
@@ -49,7 +51,7 @@ int runServer(const std::string& configPath) {
                           {"version", DISPATCH_VERSION}});
 
   signals.waitForStop([&] { reloadOnHangup(reloader, server, /*tls=*/!sopts.tlsCert.empty()); });
-  shutDown(server, *purger, engine, holder.get()->config().server.shutdownGraceMs);
+  shutDown(server, ticker, *purger, engine, holder.get()->config().server.shutdownGraceMs);
 }
 
 }  // namespace dispatch::app

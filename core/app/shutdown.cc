@@ -10,8 +10,8 @@
 
 namespace dispatch::app {
 
-void shutDown(http::Server& server, store::RetentionPurger& purger, delivery::Engine& engine,
-              int64_t graceMs) {
+void shutDown(http::Server& server, jobs::ScheduleTicker& ticker, store::RetentionPurger& purger,
+              delivery::Engine& engine, int64_t graceMs) {
   log::info("shutting down");
   auto stopStart = std::chrono::steady_clock::now();
   server.stop(graceMs);
@@ -19,6 +19,7 @@ void shutDown(http::Server& server, store::RetentionPurger& purger, delivery::En
                  std::chrono::steady_clock::now() - stopStart)
                  .count();
   if (graceMs < 0) graceMs = 0;
+  ticker.stop();
   purger.stop();
   engine.stop(graceMs);
   log::info("stopped");

@@ -16,6 +16,7 @@
 #include "core/ingest/ingest_service.h"
 #include "core/jobs/job_service.h"
 #include "core/jobs/key_service.h"
+#include "core/jobs/schedule_service.h"
 #include "core/model/delivery.h"
 #include "core/route/routing.h"
 #include "core/util/json.h"
@@ -29,6 +30,7 @@ class AuthThrottle;
 struct ApiContext {
   jobs::JobService& jobs;
   jobs::KeyService& keys;
+  jobs::ScheduleService& schedules;
   ingest::EventService& events;
   ingest::IngestService& ingest;
   std::function<std::shared_ptr<const config::Config>()> config;
@@ -67,6 +69,7 @@ std::optional<Response> requireJson(const Request& req);
 void addHealthRoutes(Router& router, ApiContext& ctx);
 void addKeyRoutes(Router& router, ApiContext& ctx);
 void addJobRoutes(Router& router, ApiContext& ctx);
+void addScheduleRoutes(Router& router, ApiContext& ctx);
 void addHookRoutes(Router& router, ApiContext& ctx);
 void addEventRoutes(Router& router, ApiContext& ctx);
 void addAdminRoutes(Router& router, ApiContext& ctx);

@@ -59,4 +59,55 @@ std::string jobJson(const model::Job& j, bool withProject, bool withLogs) {
   return w.take();
 }
 
+namespace {
+
+void timeOrNull(json::Writer& w, const std::optional<TimeMs>& t) {
+  if (t) {
+    w.string(formatIsoUtc(*t));
+  } else {
+    w.null();
+  }
+}
+
+}  // namespace
+
+void writeSchedule(json::Writer& w, const model::Schedule& s, bool withRecentJobs) {
+  w.beginObject();
+  w.key("id").string(s.id);
+  w.key("projectId").string(s.projectId);
+  w.key("title").string(s.title);
+  w.key("webhookUrl").string(s.webhookUrl);
+  w.key("cron").string(s.cron);
+  w.key("timezone").string(s.timezone);
+  w.key("payload").raw(s.payload);
+  if (!s.headersJson.empty()) w.key("headers").raw(s.headersJson);
+  if (s.callbackUrl) w.key("callbackUrl").string(*s.callbackUrl);
+  w.key("redactResponse").boolean(s.redactResponse);
+  w.key("paused").boolean(s.paused);
+  w.key("nextFireAt");
+  timeOrNull(w, s.paused ? std::nullopt : s.nextFireAt);
+  w.key("lastFiredAt");
+  timeOrNull(w, s.lastFiredAt);
+  w.key("createdAt").string(formatIsoUtc(s.createdAt));
+  w.key("updatedAt").string(formatIsoUtc(s.updatedAt));
+  if (withRecentJobs) {
+    w.key("recentJobs").beginArray();
+    for (const auto& j : s.recentJobs) {
+      w.beginObject();
+      w.key("id").string(j.id);
+      w.key("fireAt").string(formatIsoUtc(j.fireAt));
+      w.key("status").string(model::toString(j.status));
+      w.endObject();
+    }
+    w.endArray();
+  }
+  w.endObject();
+}
+
+std::string scheduleJson(const model::Schedule& s, bool withRecentJobs) {
+  json::Writer w;
+  writeSchedule(w, s, withRecentJobs);
+  return w.take();
+}
+
 }  // namespace dispatch::jobs

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/model/job.h"
+#include "core/model/schedule.h"
 #include "core/util/json.h"
 
 namespace dispatch::jobs {
@@ -13,5 +14,9 @@ namespace dispatch::jobs {
 void writeJob(json::Writer& w, const model::Job& j, bool withProject, bool withLogs);
 void writeAttempts(json::Writer& w, const std::vector<model::Attempt>& logs);
 std::string jobJson(const model::Job& j, bool withProject, bool withLogs);
+
+// Writes the schedule object; `withRecentJobs` adds "recentJobs".
+void writeSchedule(json::Writer& w, const model::Schedule& s, bool withRecentJobs);
+std::string scheduleJson(const model::Schedule& s, bool withRecentJobs);
 
 }  // namespace dispatch::jobs
