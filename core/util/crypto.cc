@@ -127,25 +127,34 @@ std::optional<std::string> hexDecode(std::string_view hex) {
 
 std::string base64Encode(std::string_view bytes) {
   std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
+  base64Append(out, bytes);
+  return out;
+}
+
+void base64Append(std::string& out, std::string_view bytes) {
+  // Written through a pointer into a buffer sized once: appending a character at a time ran at
+  // a fifth of the speed, and sealed values (core/crypto) are base64 on the ingest path.
+  const size_t start = out.size();
+  out.resize(start + (bytes.size() + 2) / 3 * 4);
+  char* o = out.data() + start;
   const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
   size_t i = 0;
   for (; i + 3 <= bytes.size(); i += 3) {
     const uint32_t v = uint32_t{p[i]} << 16 | uint32_t{p[i + 1]} << 8 | p[i + 2];
-    out += kB64Alphabet[v >> 18];
-    out += kB64Alphabet[(v >> 12) & 63];
-    out += kB64Alphabet[(v >> 6) & 63];
-    out += kB64Alphabet[v & 63];
+    o[0] = kB64Alphabet[v >> 18];
+    o[1] = kB64Alphabet[(v >> 12) & 63];
+    o[2] = kB64Alphabet[(v >> 6) & 63];
+    o[3] = kB64Alphabet[v & 63];
+    o += 4;
   }
   const size_t rest = bytes.size() - i;
   if (rest > 0) {
     const uint32_t v = uint32_t{p[i]} << 16 | (rest == 2 ? uint32_t{p[i + 1]} << 8 : 0);
-    out += kB64Alphabet[v >> 18];
-    out += kB64Alphabet[(v >> 12) & 63];
-    out += rest == 2 ? kB64Alphabet[(v >> 6) & 63] : '=';
-    out += '=';
+    o[0] = kB64Alphabet[v >> 18];
+    o[1] = kB64Alphabet[(v >> 12) & 63];
+    o[2] = rest == 2 ? kB64Alphabet[(v >> 6) & 63] : '=';
+    o[3] = '=';
   }
-  return out;
 }
 
 std::optional<std::string> base64Decode(std::string_view b64) {
@@ -154,20 +163,31 @@ std::optional<std::string> base64Decode(std::string_view b64) {
     b64.remove_suffix(1);
     if (b64.back() == '=') b64.remove_suffix(1);
   }
-  if (b64.size() % 4 == 1) return std::nullopt;  // one leftover character encodes no byte
-  std::string out;
-  out.reserve(b64.size() / 4 * 3 + 2);
-  uint32_t acc = 0;
-  int bits = 0;
-  for (const char c : b64) {
-    const int v = kB64Decode.v[static_cast<unsigned char>(c)];
-    if (v < 0) return std::nullopt;  // includes a stray or misplaced '='
-    acc = (acc << 6 | static_cast<uint32_t>(v)) & 0xFFFFFF;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((acc >> bits) & 0xFF);
-    }
+  const size_t rest = b64.size() % 4;
+  if (rest == 1) return std::nullopt;  // one leftover character encodes no byte
+  std::string out(b64.size() / 4 * 3 + (rest == 0 ? 0 : rest - 1), '\0');
+  auto* o = reinterpret_cast<unsigned char*>(out.data());
+  const auto* p = reinterpret_cast<const unsigned char*>(b64.data());
+  // Anything outside the alphabet, a stray or misplaced '=' included, is -1 and makes the OR
+  // of a quantum negative.
+  const auto value = [](unsigned char c) { return int{kB64Decode.v[c]}; };
+  size_t i = 0;
+  for (; i + 4 <= b64.size(); i += 4) {
+    const int a = value(p[i]), b = value(p[i + 1]), c = value(p[i + 2]), d = value(p[i + 3]);
+    if ((a | b | c | d) < 0) return std::nullopt;
+    const uint32_t v = uint32_t(a) << 18 | uint32_t(b) << 12 | uint32_t(c) << 6 | uint32_t(d);
+    o[0] = static_cast<unsigned char>(v >> 16);
+    o[1] = static_cast<unsigned char>(v >> 8);
+    o[2] = static_cast<unsigned char>(v);
+    o += 3;
+  }
+  // The last 2 or 3 characters carry 1 or 2 bytes; their unused low bits are ignored.
+  if (rest > 0) {
+    const int a = value(p[i]), b = value(p[i + 1]), c = rest == 3 ? value(p[i + 2]) : 0;
+    if ((a | b | c) < 0) return std::nullopt;
+    const uint32_t v = uint32_t(a) << 18 | uint32_t(b) << 12 | uint32_t(c) << 6;
+    o[0] = static_cast<unsigned char>(v >> 16);
+    if (rest == 3) o[1] = static_cast<unsigned char>(v >> 8);
   }
   return out;
 }

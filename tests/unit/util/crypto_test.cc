@@ -113,6 +113,14 @@ TEST(CryptoBase64Test, RoundTripsAllLengthsAndBytes) {
   EXPECT_EQ(base64Decode(enc), all);
 }
 
+TEST(CryptoBase64Test, AppendKeepsWhatIsThere) {
+  std::string out = "dx1.k1.";
+  base64Append(out, "fooba");
+  EXPECT_EQ(out, "dx1.k1.Zm9vYmE=");
+  base64Append(out, "");
+  EXPECT_EQ(out, "dx1.k1.Zm9vYmE=");
+}
+
 TEST(CryptoBase64Test, PaddingIsOptional) {
   EXPECT_EQ(base64Decode("Zg"), "f");
   EXPECT_EQ(base64Decode("Zm8"), "fo");
