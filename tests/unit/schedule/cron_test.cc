@@ -289,6 +289,18 @@ TEST(NextTickTest, IsStrictlyAfterAndOnWholeMinutes) {
   EXPECT_EQ(next("@hourly", "UTC", "2026-01-01T23:00:00.000Z"), "2026-01-02T00:00:00.000Z");
 }
 
+TEST(NextTickTest, MinutesStartOverInTheNextSelectedHour) {
+  // From 09:45 the next hour is 17: its first selected minute (:30), not one after :45.
+  EXPECT_EQ(next("30 9,17 * * *", "UTC", "2026-01-01T09:45:00.000Z"), "2026-01-01T17:30:00.000Z");
+  EXPECT_EQ(next("0,50 9,17 * * *", "UTC", "2026-01-01T09:50:00.000Z"), "2026-01-01T17:00:00.000Z");
+  // Backwards from 16:10 the previous hour is 9: its last selected minute.
+  EXPECT_EQ(latest("30 9,17 * * *", "UTC", "2026-01-01T00:00:00.000Z", "2026-01-01T16:10:00.000Z"),
+            "2026-01-01T09:30:00.000Z");
+  EXPECT_EQ(
+      latest("0,50 9,17 * * *", "UTC", "2026-01-01T00:00:00.000Z", "2026-01-01T17:10:00.000Z"),
+      "2026-01-01T17:00:00.000Z");
+}
+
 TEST(NextTickTest, YearEnds) {
   EXPECT_EQ(next("0 0 1 1 *", "UTC", "2026-12-31T23:59:59.999Z"), "2027-01-01T00:00:00.000Z");
   EXPECT_EQ(next("@yearly", "UTC", "2027-01-01T00:00:00.000Z"), "2028-01-01T00:00:00.000Z");
