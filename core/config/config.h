@@ -12,6 +12,10 @@
 
 #include "core/model/retry_policy.h"
 
+namespace dispatch::crypto {
+class KeyRing;  // core/crypto/key_ring.h
+}  // namespace dispatch::crypto
+
 namespace dispatch::config {
 
 // `server.auth_failures`: failed API-key/admin-token attempts per client address.
@@ -144,6 +148,10 @@ struct Config {
   std::string pluginsDir;  // absolute, or empty
   std::string filesDir;  // `files_dir`: absolute; file destinations stay under it. Default: baseDir
   std::vector<ProjectConfig> projects;
+  // DISPATCH_MASTER_KEYS from the environment, parsed: required when a project has
+  // encrypt_payloads: true, and when set (non-empty) it must be valid in any case, as values
+  // sealed earlier still need it. Null when unset. The server builds its crypto::Vault from it.
+  std::shared_ptr<const crypto::KeyRing> masterKeys;
 
   const ProjectConfig* findProject(const std::string& name) const;
 };

@@ -197,10 +197,12 @@ std::optional<std::string> readFilesDir(Reader& r, const Field& f, const std::st
   return dir;
 }
 
-// The root map. `database.url` is checked after the DATABASE_URL override.
+// The root map. `database.url` is checked after the DATABASE_URL override, the master keys
+// once every project is read.
 void readRoot(Reader& r, const Field& root, Config& c, const EnvLookup& env) {
   YAML::Mark dbMark = root.node.Mark();
   bool urlReadable = true;
+  std::optional<Field> encrypting;
   const std::vector<Key> keys = {
       {"server", [&](const Field& x) { readServer(r, x, c.server, c.baseDir); }},
       {"database",
@@ -215,9 +217,10 @@ void readRoot(Reader& r, const Field& root, Config& c, const EnvLookup& env) {
       {"plugins_dir",
        [&](const Field& x) { c.pluginsDir = readExistingPath(r, x, c.baseDir, true); }},
       {"files_dir", [&](const Field& x) { set(c.filesDir, readFilesDir(r, x, c.baseDir)); }},
-      {"projects", [&](const Field& x) { internal::readProjects(r, x, c); }, true},
+      {"projects", [&](const Field& x) { internal::readProjects(r, x, c, encrypting); }, true},
   };
   if (!r.readMap(root, keys)) return;
+  internal::readMasterKeys(r, root, encrypting, env, c);
   if (env) {
     if (auto url = env("DATABASE_URL"); url && !url->empty()) c.database.url = *url;
   }

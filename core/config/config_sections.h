@@ -1,6 +1,7 @@
 // Internal to core/config: readers of the config's parts, shared by the loader's files.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "core/config/config.h"
@@ -13,7 +14,12 @@ namespace dispatch::config::internal {
 void readRetry(Reader& r, const Field& f, model::RetryPolicy& policy);
 // A `retry_on:` list; when present it replaces `out` entirely.
 void readRetryOn(Reader& r, const Field& f, model::RetryOn& out);
-// The `projects:` list, with cross-project checks (unique names and slugs).
-void readProjects(Reader& r, const Field& f, Config& config);
+// The `projects:` list, with cross-project checks (unique names and slugs). `encrypting` gets
+// the `encrypt_payloads` field of the first project that sets it to true.
+void readProjects(Reader& r, const Field& f, Config& config, std::optional<Field>& encrypting);
+// DISPATCH_MASTER_KEYS into config.masterKeys (master_keys.cc): a missing or malformed value is
+// reported at `encrypting` when a project encrypts, else a malformed one at the file's start.
+void readMasterKeys(Reader& r, const Field& root, const std::optional<Field>& encrypting,
+                    const EnvLookup& env, Config& config);
 
 }  // namespace dispatch::config::internal

@@ -324,7 +324,7 @@ void readProjectParts(Reader& r, const std::string& baseDir, Registry& reg,
 }
 
 void readProject(Reader& r, const Field& f, const std::string& baseDir, Registry& reg,
-                 ProjectConfig& p) {
+                 ProjectConfig& p, std::optional<Field>& encrypting) {
   std::optional<Field> sources, destinations, links;
   const std::vector<Key> keys = {
       {"name",
@@ -346,7 +346,11 @@ void readProject(Reader& r, const Field& f, const std::string& baseDir, Registry
       {"signing_secret",
        [&](const Field& x) { p.signingSecrets = r.secretList(x, whsecSecretError); }},
       {"retention", [&](const Field& x) { set(p.retentionMs, r.duration(x, true)); }},
-      {"encrypt_payloads", [&](const Field& x) { set(p.encryptPayloads, r.boolean(x)); }},
+      {"encrypt_payloads",
+       [&](const Field& x) {
+         set(p.encryptPayloads, r.boolean(x));
+         if (p.encryptPayloads && !encrypting) encrypting = x;
+       }},
       {"sources", [&](const Field& x) { sources = x; }},
       {"destinations", [&](const Field& x) { destinations = x; }},
       {"links", [&](const Field& x) { links = x; }},
@@ -357,11 +361,11 @@ void readProject(Reader& r, const Field& f, const std::string& baseDir, Registry
 
 }  // namespace
 
-void readProjects(Reader& r, const Field& f, Config& config) {
+void readProjects(Reader& r, const Field& f, Config& config, std::optional<Field>& encrypting) {
   Registry reg;
   const bool isList = r.forEachItem(f, [&](const Field& x) {
     ProjectConfig p;
-    readProject(r, x, config.baseDir, reg, p);
+    readProject(r, x, config.baseDir, reg, p, encrypting);
     config.projects.push_back(std::move(p));
   });
   if (isList && config.projects.empty()) r.error(f, "at least one project is required");

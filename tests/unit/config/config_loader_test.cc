@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "core/config/config.h"
+#include "core/crypto/key_ring.h"
 #include "tests/unit/config/config_test_util.h"
 
 namespace dispatch::config {
@@ -92,7 +93,11 @@ class ConfigFullTest : public ::testing::Test {
     dir_.write("transforms/slim.lua", "function transform(event) return event end\n");
     std::filesystem::create_directories(dir_.path() + "/plugins.d");
   }
+  // The project encrypts, so every load has master keys (two: base64 of bytes 0..31, 32..63).
   LoadResult load(std::map<std::string, std::string> env) {
+    env.emplace("DISPATCH_MASTER_KEYS",
+                "k2:ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8=,"
+                "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=");
     return loadString(kFullConfig, dir_.path() + "/dispatch.yaml", fakeEnv(std::move(env)));
   }
   TempDir dir_;
@@ -142,6 +147,9 @@ TEST_F(ConfigFullTest, ReadsEveryKey) {
   EXPECT_EQ(p.signingSecrets, std::vector<std::string>{kSecret});
   EXPECT_EQ(p.retentionMs, 7LL * 24 * 3600 * 1000);
   EXPECT_TRUE(p.encryptPayloads);
+  ASSERT_NE(c.masterKeys, nullptr);
+  EXPECT_EQ(c.masterKeys->currentId(), "k2");
+  EXPECT_EQ(c.masterKeys->keys().size(), 2u);
   EXPECT_EQ(c.findProject("production"), &p);
   EXPECT_EQ(c.findProject("staging"), nullptr);
 }
