@@ -133,7 +133,7 @@ _sched_part_scale() {
   local stored paused armed insert_s
   read -r stored paused armed < <(bench_psql -F' ' -c "
     SELECT count(*), count(*) FILTER (WHERE paused), count(next_fire_at) FROM schedules")
-  insert_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b - a}')
+  insert_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", b - a}')
   echo "stored: $stored schedules ($paused paused, $armed armed) in ${insert_s}s; table $(bench_psql -c \
     "SELECT pg_size_pretty(pg_total_relation_size('schedules'))") with its indexes"
   r0=$(bench_nginx_requests "$RECV_PORT")
