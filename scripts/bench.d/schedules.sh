@@ -6,7 +6,7 @@
 #   schedules received, missing (0) and duplicates (0: none twice in a tick, by
 #   X-Dispatch-Schedule-ID); the store's jobs per tick beside it. Targets: each tick's p50 and
 #   p99 no worse than jobs-burst's (10,000 jobs due in one instant) when jobs-burst ran earlier
-#   in the same invocation (`scripts/bench jobs-burst schedules`).
+#   in the same invocation (`all` runs it first; or `scripts/bench jobs-burst schedules`).
 # Scale: 1,000,000 schedules stored by one INSERT … SELECT (volume only: the API's create path
 #   is the ticks part's): 500,000 paused `* * * * *` and 500,000 daily `M H * * *` at minutes
 #   spread over the day (~347 ticks a minute, their jobs to nginx on RECV_PORT). Dispatch is
@@ -15,7 +15,8 @@
 #   doubled or early), Dispatch's and PostgreSQL's CPU meanwhile, and the ticker's due query
 #   with them stored (EXPLAIN ANALYZE, without its FOR UPDATE SKIP LOCKED).
 # Smoke: 200 schedules and 10,000 stored, cron @yearly, one tick each forced 4 s ahead by
-#   moving next_fire_at (the integration tests' hook); no verdicts.
+#   moving next_fire_at (the integration tests' hook); no verdicts. Full: ~4 minutes (the ticks
+#   wait for whole minutes).
 
 # shellcheck source=scripts/bench.d/jobs_burst.sh
 . "$ROOT/scripts/bench.d/jobs_burst.sh"
@@ -72,6 +73,8 @@ _sched_part_ticks() {
   local rss
   rss=$(bench_rss_kb "$DISPATCH_PID")
   bench_dispatch_stop
+  # The scale part starts Dispatch again, on the same log file.
+  cp "$OUT/$SCENARIO-serve.log" "$OUT/$SCENARIO-ticks-serve.log"
   local b50 b99 op=""
   b50=$(_sched_burst lateness_p50)
   b99=$(_sched_burst lateness_p99)
