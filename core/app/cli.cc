@@ -8,15 +8,18 @@
 #include <vector>
 
 #include "core/app/runtime.h"
+#include "core/app/sealing.h"
 #include "core/app/server_app.h"
 #include "core/config/config.h"
 #include "core/ingest/replay.h"
 #include "core/jobs/job_json.h"
 #include "core/jobs/job_service.h"
+#include "core/model/ids.h"
 #include "core/store/event_store.h"
 #include "core/store/key_store.h"
 #include "core/store/migrations.h"
 #include "core/store/project_store.h"
+#include "core/store/rekey.h"
 #include "core/util/json.h"
 #include "core/util/log.h"
 
@@ -36,6 +39,7 @@ constexpr const char* kUsage =
     "  jobs schedule --project NAME --url URL --at ISO8601Z [--title T] [--payload JSON]\n"
     "  replay EVENT_ID             route a stored event again (new deliveries)\n"
     "  redrive --project NAME DESTINATION   re-arm the destination's DEAD deliveries\n"
+    "  rekey [--project NAME]      re-encrypt stored values with the first master key\n"
     "  version                     print the version\n"
     "\n"
     "--config defaults to config/dispatch.yaml; DATABASE_URL overrides database.url.\n";
@@ -162,6 +166,7 @@ int cmdReplay(const Args& a) {
   for (const auto& e : loaded.errors) std::fprintf(stderr, "%s\n", e.c_str());
   if (!loaded.routing) return 1;
   store::Db db(loaded.routing->config().database.url, 1);
+  applySealing(db, loaded.routing->config());
   auto applied = store::migrate(db.url());
   if (!applied) return userError(applied.status().message());
   store::EventStore events(db, nullptr);
@@ -179,11 +184,43 @@ int cmdRedrive(const Args& a) {
   auto cfg = loadOrReport(a);
   if (!cfg) return 1;
   store::Db db(cfg->database.url, 1);
+  applySealing(db, *cfg);
   auto pid = prepareProject(db, *cfg, project);
   if (!pid) return userError(pid.status().message());
   auto n = store::EventStore(db, nullptr).redrive(*pid, a.positional[1]);
   if (!n) return userError(n.status().message());
   std::printf("rearmed %lld\n", static_cast<long long>(*n));
+  return 0;
+}
+
+// Every project with encrypt_payloads: true (or the one named) moved to the first key of
+// DISPATCH_MASTER_KEYS; prints what moved per table.
+int cmdRekey(const Args& a) {
+  auto cfg = loadOrReport(a);
+  if (!cfg) return 1;
+  std::string only = opt(a, "--project");
+  if (!only.empty()) {
+    const config::ProjectConfig* p = cfg->findProject(only);
+    if (p == nullptr) return userError("unknown project '" + only + "'");
+    if (!p->encryptPayloads) return userError("project '" + only + "' does not encrypt_payloads");
+  }
+  store::Db db(cfg->database.url, 1);
+  applySealing(db, *cfg);
+  auto applied = store::migrate(db.url());
+  if (!applied) return userError(applied.status().message());
+  int projects = 0;
+  for (const auto& p : cfg->projects) {
+    if (!p.encryptPayloads || (!only.empty() && p.name != only)) continue;
+    ++projects;
+    auto counts = store::rekeyProject(db, model::projectIdFor(p.name));
+    if (!counts) return userError(p.name + ": " + counts.status().message());
+    std::printf("%s:", p.name.c_str());
+    for (const auto& [table, n] : counts->rows) {
+      std::printf(" %s %lld", table.c_str(), static_cast<long long>(n));
+    }
+    std::printf(" (skipped %lld locked)\n", static_cast<long long>(counts->skipped));
+  }
+  if (projects == 0) std::printf("no project has encrypt_payloads: true\n");
   return 0;
 }
 
@@ -199,6 +236,7 @@ int cmdKeys(const Args& a) {
   auto cfg = loadOrReport(a);
   if (!cfg) return 1;
   store::Db db(cfg->database.url, 1);
+  applySealing(db, *cfg);
   auto pid = prepareProject(db, *cfg, project);
   if (!pid) return userError(pid.status().message());
   store::KeyStore keys(db);
@@ -238,6 +276,7 @@ int cmdJobs(const Args& a) {
   auto cfg = loadOrReport(a);
   if (!cfg) return 1;
   store::Db db(cfg->database.url, 1);
+  applySealing(db, *cfg);
   auto pid = prepareProject(db, *cfg, project);
   if (!pid) return userError(pid.status().message());
   std::string payload = opt(a, "--payload", "{}");
@@ -286,6 +325,7 @@ int runCli(int argc, char** argv) {
   if (cmd == "jobs") return cmdJobs(a);
   if (cmd == "replay") return cmdReplay(a);
   if (cmd == "redrive") return cmdRedrive(a);
+  if (cmd == "rekey") return cmdRekey(a);
   return usageError("unknown command '" + cmd + "'");
 }
 

@@ -1,6 +1,7 @@
 // Config and TLS reloads of a running node.
 #include "core/app/reloader.h"
 
+#include "core/app/sealing.h"
 #include "core/app/startup.h"
 #include "core/util/log.h"
 
@@ -17,6 +18,7 @@ std::vector<std::string> ConfigReloader::reload() {
   if (Status st = syncProjects(db_, next.routing->config()); !st) {
     return {"project sync failed: " + st.message()};
   }
+  applySealing(db_, next.routing->config());
   holder_.set(next.routing);
   log::info("config reloaded");
   return {};

@@ -7,6 +7,7 @@
 #include "core/app/node_api.h"
 #include "core/app/reloader.h"
 #include "core/app/runtime.h"
+#include "core/app/sealing.h"
 #include "core/app/shutdown.h"
 #include "core/app/signals.h"
 #include "core/app/startup.h"
@@ -27,6 +28,7 @@ int runServer(const std::string& configPath) {
   RoutingHolder holder(routing);
 
   store::Db db(cfg->database.url, cfg->database.pool);
+  applySealing(db, *cfg);
   if (Status st = syncProjects(db, *cfg); !st) {
     std::fprintf(stderr, "project sync: %s\n", st.message().c_str());
     return 1;

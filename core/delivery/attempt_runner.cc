@@ -68,6 +68,7 @@ model::Completion complete(const model::Claimed& d, const plugin::DeliveryResult
       model::decide(policy, attemptNo, classify(res, now), now, jitterUnit());
   model::Completion c;
   c.deliveryId = d.id;
+  c.projectId = d.projectId;
   c.leaseSeq = d.leaseSeq;
   c.attempt.id = newUuidV7();
   c.attempt.attempt = attemptNo;
@@ -125,6 +126,11 @@ std::string callbackBody(const std::string& jobId, model::State status, int atte
 }
 
 model::Completion AttemptRunner::run(const model::Claimed& d) {
+  if (d.unreadable) {
+    const TimeMs now = clock_.nowMs();
+    return complete(d, plugin::DeliveryResult::permanent(*d.unreadable), model::RetryPolicy{}, now,
+                    now, false);
+  }
   auto routing = routing_();
   return d.kind == model::Kind::kEvent ? runEvent(d, *routing) : runJob(d, *routing);
 }

@@ -56,7 +56,7 @@ Engine::Engine(store::Db& db, RoutingSource routing, plugin::HttpSender& http, c
           [this](TimeMs t) { scheduler_.notifyDue(t); }, [this] { scheduler_.roomFreed(); }),
       // The scheduler and the renewer have a connection each, outside the shared pool: a
       // busy pool must not delay a claim due now, nor a renewal until the leases run out.
-      scheduler_(db.url(), pool_, clock, schedulerOptions(options)),
+      scheduler_(db, pool_, clock, schedulerOptions(options)),
       renewer_(db.url(), pool_, clock, options.leaseMs, heartbeatMs(options)) {}
 
 Engine::~Engine() { stop(0); }

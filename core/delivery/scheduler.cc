@@ -9,13 +9,15 @@
 
 namespace dispatch::delivery {
 
-Scheduler::Scheduler(const std::string& dbUrl, WorkPool& pool, const Clock& clock, Options options)
-    : db_(dbUrl, 1),
+Scheduler::Scheduler(store::Db& shared, WorkPool& pool, const Clock& clock, Options options)
+    : db_(shared.url(), 1),
       store_(db_),
       pool_(pool),
       clock_(clock),
       opts_(options),
-      schedule_(options.pollMs, options.horizonMs) {}
+      schedule_(options.pollMs, options.horizonMs) {
+  db_.useSealerOf(shared);  // claims open what the node's pool sealed
+}
 
 Scheduler::~Scheduler() { stop(); }
 

@@ -31,7 +31,8 @@ class Scheduler {
   };
 
   // Claims into `pool` through its own connection to `dbUrl`; listens on `dbUrl`.
-  Scheduler(const std::string& dbUrl, WorkPool& pool, const Clock& clock, Options options);
+  // Claims on a connection of its own, to the database of `shared`, sealing as it does.
+  Scheduler(store::Db& shared, WorkPool& pool, const Clock& clock, Options options);
   ~Scheduler();
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;

@@ -58,6 +58,7 @@ Response update(Request& req, ApiContext& ctx) {
 Response remove(Request& req, ApiContext& ctx) {
   auto caller = authenticate(req, ctx);
   if (!caller) return errorResponse(caller.status());
+  if (auto r = requireJson(req)) return *r;
   if (Status st = ctx.schedules.remove(caller->scope(), req.params[0]); !st) {
     return errorResponse(st);
   }

@@ -54,11 +54,15 @@ struct Claimed {
   std::string source;
   std::string eventBody;
   std::optional<std::string> eventContentType;
+  // Set when a stored value of the delivery did not open (encryption at rest: its key is no
+  // longer listed): why. No attempt is made; the delivery ends DEAD with this error.
+  std::optional<std::string> unreadable;
 };
 
 // What a worker reports back after one attempt.
 struct Completion {
   std::string deliveryId;
+  std::string projectId;  // what the attempt's response body is sealed for (encryption at rest)
   int64_t leaseSeq = 0;
   State next = State::kFailed;  // kSuccess, kFailed (retry at nextAttemptAt) or kDead
   TimeMs nextAttemptAt = 0;

@@ -2,6 +2,7 @@
 #include "core/store/db.h"
 
 #include "core/store/connection.h"
+#include "core/store/sealer.h"
 #include "core/util/log.h"
 
 namespace dispatch::store {
@@ -23,10 +24,24 @@ Status statusFromCurrentException(const char* what) {
     }
     log::error("database error", {{"op", what}, {"sqlstate", state}});
     return Status(Code::kInternal, "database error");
+  } catch (const SealError& e) {
+    log::error("stored value does not open", {{"op", what}, {"error", e.what()}});
+    return Status(Code::kInternal, "a stored value could not be decrypted");
   } catch (const std::exception& e) {
     log::error("store error", {{"op", what}, {"error", e.what()}});
     return Status(Code::kInternal, "internal error");
   }
+}
+
+void Db::setSealer(std::shared_ptr<const Sealer> sealer) {
+  std::lock_guard<std::mutex> g(sealerMu_);
+  sealer_ = std::move(sealer);
+}
+
+std::shared_ptr<const Sealer> Db::sealer() const {
+  if (sealerSource_ != nullptr) return sealerSource_->sealer();
+  std::lock_guard<std::mutex> g(sealerMu_);
+  return sealer_;
 }
 
 std::unique_ptr<Connection> openConnection(const std::string& url, Status* status) {

@@ -16,6 +16,7 @@ namespace dispatch::store {
 
 // A libpqxx connection; defined in core/store/connection.h (store-internal).
 class Connection;
+class Sealer;  // core/store/sealer.h
 
 // Thread-safe. Connections are created lazily up to `size` and re-created after a broken
 // connection. The pool must outlive every lease.
@@ -37,11 +38,22 @@ class Db {
 
   const std::string& url() const { return url_; }
 
+  // Encryption at rest: what the stores over this pool seal and open with (sealer.h). Null
+  // (the default): rows are written in plaintext, and a sealed row does not open.
+  void setSealer(std::shared_ptr<const Sealer> sealer);
+  std::shared_ptr<const Sealer> sealer() const;
+  // A pool of its own that seals as `other` does, now and after each setSealer of `other`
+  // (the scheduler's dedicated connection); `other` outlives this pool.
+  void useSealerOf(const Db& other) { sealerSource_ = &other; }
+
  private:
   std::unique_ptr<Connection> acquire(std::chrono::milliseconds wait, Status* status);
   void release(std::unique_ptr<Connection> c, bool broken);
 
   std::string url_;
+  mutable std::mutex sealerMu_;
+  std::shared_ptr<const Sealer> sealer_;
+  const Db* sealerSource_ = nullptr;
   int size_;
   int created_ = 0;
   std::mutex mu_;

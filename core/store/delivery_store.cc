@@ -6,6 +6,7 @@
 #include "core/store/array_literal.h"
 #include "core/store/connection.h"
 #include "core/store/group_commit_tx.h"
+#include "core/store/sealer.h"
 #include "core/store/sql_states.h"
 
 namespace dispatch::store {
@@ -37,19 +38,20 @@ const std::string kClaimSql =
     "  WHERE d.id = ANY(ARRAY(SELECT id FROM due UNION ALL SELECT id FROM expired)) "
     "  RETURNING d.id, d.project_id, d.kind, d.job_id, d.event_id, d.destination, d.url, "
     "  d.message_id, d.body, d.attempts, d.lease_seq, d.due_at, d.event_type, d.headers, "
-    "  d.source) "
+    "  d.source, d.key_id) "
     "SELECT upd.id, upd.project_id, upd.kind, upd.job_id, upd.event_id, upd.destination, upd.url, "
     "upd.message_id, upd.body, upd.attempts, upd.lease_seq, ts_to_ms(upd.due_at), "
     "j.id IS NOT NULL, j.title, j.payload, j.callback_url, "
     "upd.event_type, upd.headers, upd.source, ev.body, ev.content_type, "
-    "j.headers, j.redact_response, j.schedule_id "
+    "j.headers, j.redact_response, j.schedule_id, upd.key_id, j.key_id, ev.key_id "
     "FROM upd "
     "LEFT JOIN LATERAL (SELECT id, title, payload, callback_url, headers, redact_response, "
-    "  schedule_id FROM jobs "
+    "  schedule_id, key_id FROM jobs "
     "  WHERE id = upd.job_id AND upd.kind = " +
     sql::kind(model::Kind::kJob) +
     " LIMIT 1) j ON true "
-    "LEFT JOIN LATERAL (SELECT CASE WHEN upd.body IS NULL THEN body END AS body, content_type "
+    "LEFT JOIN LATERAL (SELECT CASE WHEN upd.body IS NULL THEN body END AS body, content_type, "
+    "  key_id "
     "  FROM events WHERE id = upd.event_id AND upd.kind = " +
     sql::kind(model::Kind::kEvent) +
     " LIMIT 1) ev ON true "
@@ -60,7 +62,8 @@ std::optional<std::string> optStr(const pqxx::field& f) {
   return std::string(f.c_str());
 }
 
-model::Claimed claimedFromRow(const pqxx::row& r) {
+// `open`: false reads the row's ids and lease only, leaving its sealed fields empty.
+model::Claimed claimedFromRow(const pqxx::row& r, const Sealer* sealer, bool open = true) {
   model::Claimed c;
   c.id = r[0].c_str();
   c.projectId = r[1].c_str();
@@ -70,22 +73,36 @@ model::Claimed claimedFromRow(const pqxx::row& r) {
   c.destination = optStr(r[5]);
   c.url = r[6].c_str();
   c.messageId = r[7].c_str();
-  if (!r[8].is_null()) c.body = pqxx::binarystring(r[8]).str();
+  const std::optional<std::string> deliveryKey = optStr(r[24]), jobKey = optStr(r[25]),
+                                   eventKey = optStr(r[26]);
+  auto opened = [&](const std::optional<std::string>& key, std::string_view field,
+                    const std::string& stored) {
+    return open ? openField(sealer, key, c.projectId, field, stored) : std::string();
+  };
+  if (!r[8].is_null()) {
+    c.body = opened(deliveryKey, kFieldDeliveryBody, pqxx::binarystring(r[8]).str());
+  }
   c.attemptsBefore = r[9].as<int>();
   c.leaseSeq = r[10].as<long long>();
   c.dueAt = r[11].as<long long>();
   if (r[12].as<bool>()) {
     c.title = r[13].c_str();
-    c.payload = r[14].c_str();
+    c.payload = opened(jobKey, kFieldJobPayload, r[14].c_str());
     c.callbackUrl = optStr(r[15]);
-    if (!r[21].is_null()) c.headersJson = r[21].c_str();
+    if (!r[21].is_null()) {
+      c.headersJson = opened(jobKey, kFieldJobHeaders, r[21].c_str());
+    }
     c.redactResponse = r[22].as<bool>();
     c.scheduleId = optStr(r[23]);
   }
   if (!r[16].is_null()) c.eventType = r[16].c_str();
-  if (!r[17].is_null()) c.headersJson = r[17].c_str();
+  if (!r[17].is_null()) {
+    c.headersJson = opened(deliveryKey, kFieldDeliveryHeaders, r[17].c_str());
+  }
   if (!r[18].is_null()) c.source = r[18].c_str();
-  if (!r[19].is_null()) c.eventBody = pqxx::binarystring(r[19]).str();
+  if (!r[19].is_null()) {
+    c.eventBody = opened(eventKey, kFieldEventBody, pqxx::binarystring(r[19]).str());
+  }
   c.eventContentType = optStr(r[20]);
   return c;
 }
@@ -106,7 +123,18 @@ Result<std::vector<model::Claimed>> DeliveryStore::claimDue(int limit, TimeMs no
                               static_cast<long long>(leaseMs));
     tx.commit();
     out.reserve(r.size());
-    for (const auto& row : r) out.push_back(claimedFromRow(row));
+    auto sealer = db_.sealer();
+    for (const auto& row : r) {
+      try {
+        out.push_back(claimedFromRow(row, sealer.get()));
+      } catch (const SealError& e) {
+        // One unreadable row must not stall the claims of every other: it is handed over
+        // marked, and ends DEAD with the reason instead of being attempted.
+        model::Claimed c = claimedFromRow(row, nullptr, /*open=*/false);
+        c.unreadable = e.what();
+        out.push_back(std::move(c));
+      }
+    }
   });
   if (!st) return st;
   return out;
@@ -155,8 +183,8 @@ const std::string kCompleteSql =
     "lease_until = NULL, last_error = $5, last_code = $6::integer, fired_at = ms_to_ts($7), "
     "updated_at = now() WHERE id = $1 AND lease_seq = $2 AND lease_until IS NOT NULL RETURNING id) "
     "INSERT INTO attempts (id, delivery_id, attempt, status, response_code, response_body, "
-    "fired_at, duration_ms, error) SELECT $8, u.id, $9, $10, $6::integer, $11, ms_to_ts($7), $12, "
-    "$13 "
+    "fired_at, duration_ms, error, key_id) SELECT $8, u.id, $9, $10, $6::integer, $11, "
+    "ms_to_ts($7), $12, $13, $14 "
     "FROM u RETURNING delivery_id";
 
 const std::string kDeferSql =
@@ -164,17 +192,21 @@ const std::string kDeferSql =
     ", due_at = ms_to_ts($3), lease_until = NULL, updated_at = now() "
     "WHERE id = $1 AND lease_seq = $2 AND lease_until IS NOT NULL RETURNING id";
 
-void insertCallback(pqxx::transaction_base& tx, const model::Completion::Callback& cb) {
+void insertCallback(pqxx::transaction_base& tx, const model::Completion::Callback& cb,
+                    const Sealer* sealer) {
   static const std::string kSql =
       "INSERT INTO deliveries (id, project_id, kind, job_id, url, message_id, body, status, "
-      "due_at, created_at, updated_at) VALUES ($1::uuid,$2," +
+      "due_at, created_at, updated_at, key_id) VALUES ($1::uuid,$2," +
       sql::kind(model::Kind::kCallback) + ",$3,$4,$1::text,convert_to($5,'UTF8')," +
-      sql::state(model::State::kScheduled) + ",now(),now(),now())";
-  tx.exec_params(kSql, cb.id, cb.projectId, cb.jobId, cb.url, cb.body);
+      sql::state(model::State::kScheduled) + ",now(),now(),now(),$6)";
+  RowSeal seal(sealer, cb.projectId);
+  tx.exec_params(kSql, cb.id, cb.projectId, cb.jobId, cb.url, seal(kFieldDeliveryBody, cb.body),
+                 seal.keyIdParam());
 }
 
 // Writes one completion; returns false when the lease was taken over (nothing written).
-bool writeCompletion(Connection& conn, pqxx::transaction_base& tx, const model::Completion& c) {
+bool writeCompletion(Connection& conn, pqxx::transaction_base& tx, const model::Completion& c,
+                     const Sealer* sealer) {
   if (c.deferred) {
     conn.prepared("delivery_defer", kDeferSql);
     return !tx.exec_prepared("delivery_defer", c.deliveryId, static_cast<long long>(c.leaseSeq),
@@ -184,16 +216,19 @@ bool writeCompletion(Connection& conn, pqxx::transaction_base& tx, const model::
   conn.prepared("delivery_complete", kCompleteSql);
   const auto& a = c.attempt;
   std::string code = a.responseCode ? std::to_string(*a.responseCode) : "";
+  RowSeal seal(sealer, c.projectId);
+  std::optional<std::string> body;
+  if (a.responseBody) body = seal(kFieldResponseBody, *a.responseBody);
   auto r = tx.exec_prepared(
       "delivery_complete", c.deliveryId, static_cast<long long>(c.leaseSeq),
       model::toString(c.next), static_cast<long long>(c.nextAttemptAt),
       c.lastError ? c.lastError->c_str() : nullptr, a.responseCode ? code.c_str() : nullptr,
       static_cast<long long>(a.firedAt), a.id, a.attempt,
-      model::toString(a.success ? model::State::kSuccess : model::State::kFailed),
-      a.responseBody ? a.responseBody->c_str() : nullptr, static_cast<long long>(a.durationMs),
-      a.error ? a.error->c_str() : nullptr);
+      model::toString(a.success ? model::State::kSuccess : model::State::kFailed), body,
+      static_cast<long long>(a.durationMs), a.error ? a.error->c_str() : nullptr,
+      seal.keyIdParam());
   if (r.empty()) return false;
-  if (c.callback) insertCallback(tx, *c.callback);
+  if (c.callback) insertCallback(tx, *c.callback, sealer);
   return true;
 }
 
@@ -202,8 +237,8 @@ bool writeCompletion(Connection& conn, pqxx::transaction_base& tx, const model::
 const std::string kCompleteBatchSql =
     "WITH c AS (SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::bigint[], "
     "  $5::text[], $6::int[], $7::bigint[], $8::uuid[], $9::int[], $10::text[], $11::text[], "
-    "  $12::int[], $13::text[]) AS t(id, seq, status, next_at, last_error, code, fired_at, "
-    "  attempt_id, attempt, astatus, abody, duration, aerror)), "
+    "  $12::int[], $13::text[], $14::text[]) AS t(id, seq, status, next_at, last_error, code, "
+    "  fired_at, attempt_id, attempt, astatus, abody, duration, aerror, key_id)), "
     "u AS (UPDATE deliveries d SET status = c.status, attempts = d.attempts + 1, "
     "  due_at = CASE WHEN c.status = " +
     sql::to(model::Transition::kFail) +
@@ -213,8 +248,9 @@ const std::string kCompleteBatchSql =
     "  FROM c WHERE d.id = ANY($1::uuid[]) AND d.id = c.id AND d.lease_seq = c.seq "
     "  AND d.lease_until IS NOT NULL RETURNING d.id) "
     "INSERT INTO attempts (id, delivery_id, attempt, status, response_code, response_body, "
-    "fired_at, duration_ms, error) SELECT c.attempt_id, c.id, c.attempt, c.astatus, c.code, "
-    "c.abody, ms_to_ts(c.fired_at), c.duration, c.aerror FROM c JOIN u ON u.id = c.id "
+    "fired_at, duration_ms, error, key_id) SELECT c.attempt_id, c.id, c.attempt, c.astatus, "
+    "c.code, c.abody, ms_to_ts(c.fired_at), c.duration, c.aerror, c.key_id FROM c "
+    "JOIN u ON u.id = c.id "
     "RETURNING delivery_id::text";
 
 }  // namespace
@@ -236,10 +272,12 @@ Status DeliveryStore::completeBatch(const std::vector<model::Completion>& cs,
     kBody,
     kDur,
     kAerr,
+    kKey,
     kCols
   };
   ArrayLiteral cols[kCols];
   bool anyAttempt = false;
+  auto sealer = db_.sealer();
   for (const auto& c : cs) {
     if (c.deferred) continue;
     anyAttempt = true;
@@ -255,7 +293,13 @@ Status DeliveryStore::completeBatch(const std::vector<model::Completion>& cs,
     cols[kAttempt].raw(std::to_string(a.attempt));
     cols[kAst].text(
         std::string(model::toString(a.success ? model::State::kSuccess : model::State::kFailed)));
-    cols[kBody].text(a.responseBody);
+    RowSeal seal(sealer.get(), c.projectId);
+    if (a.responseBody) {
+      cols[kBody].text(seal(kFieldResponseBody, *a.responseBody));
+    } else {
+      cols[kBody].null();
+    }
+    cols[kKey].text(seal.keyId());
     cols[kDur].raw(std::to_string(a.durationMs));
     cols[kAerr].text(a.error);
   }
@@ -276,16 +320,16 @@ Status DeliveryStore::completeBatch(const std::vector<model::Completion>& cs,
       std::string v[kCols];
       for (int i = 0; i < kCols; ++i) v[i] = cols[i].take();
       auto r = tx.exec_prepared("delivery_complete_batch", v[0], v[1], v[2], v[3], v[4], v[5], v[6],
-                                v[7], v[8], v[9], v[10], v[11], v[12]);
+                                v[7], v[8], v[9], v[10], v[11], v[12], v[13]);
       for (const auto& row : r) written.insert(row[0].c_str());
     }
     for (size_t i = 0; i < cs.size(); ++i) {
       const auto& c = cs[i];
       if (c.deferred) {
-        (*ours)[i] = writeCompletion(conn, tx, c);
+        (*ours)[i] = writeCompletion(conn, tx, c, sealer.get());
       } else if (written.count(c.deliveryId) > 0) {
         (*ours)[i] = true;
-        if (c.callback) insertCallback(tx, *c.callback);
+        if (c.callback) insertCallback(tx, *c.callback, sealer.get());
       }
     }
     tx.commit();
@@ -294,8 +338,9 @@ Status DeliveryStore::completeBatch(const std::vector<model::Completion>& cs,
 
 Status DeliveryStore::complete(const model::Completion& c) {
   bool ours = true;
-  Status st =
-      runWrite(db_, committer_, [&](BatchTx& b) { ours = writeCompletion(b.conn(), b.tx(), c); });
+  Status st = runWrite(db_, committer_, [&, sealer = db_.sealer()](BatchTx& b) {
+    ours = writeCompletion(b.conn(), b.tx(), c, sealer.get());
+  });
   if (!st) return st;
   if (!ours) return Status(Code::kConflict, "lease lost");
   return Status::ok();

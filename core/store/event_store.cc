@@ -10,6 +10,7 @@
 #include "core/store/connection.h"
 #include "core/store/group_commit_tx.h"
 #include "core/store/row_mapping.h"
+#include "core/store/sealer.h"
 #include "core/store/sql_states.h"
 #include "core/util/json.h"
 #include "core/util/text.h"
@@ -37,25 +38,29 @@ const char* storedState(const model::PlannedDelivery& d) {
 // for the deliveries' creation (and due) time: the event's arrival on ingest, the present on a
 // replay.
 void insertPlan(pqxx::transaction_base& tx, const model::IncomingEvent& e,
-                const model::RoutePlan& plan, const std::string& now) {
+                const model::RoutePlan& plan, const std::string& now, const RowSeal& seal) {
   if (!plan.deliveries.empty()) {
     std::string sql =
         "INSERT INTO deliveries (id, project_id, kind, event_id, destination, url, message_id, "
         "body, status, due_at, event_type, headers, source, last_error, created_at, updated_at, "
-        "lease_until, lease_seq) VALUES ";
+        "lease_until, lease_seq, key_id) VALUES ";
+    const std::string keyId = seal.on() ? tx.quote(*seal.keyId()) : "NULL";
     bool first = true;
     for (const auto& d : plan.deliveries) {
       if (!first) sql += ',';
       first = false;
-      sql += '(' + tx.quote(d.id) + "::uuid," + tx.quote(e.projectId) + "::uuid,2," +
-             tx.quote(e.id) + "::uuid," + tx.quote(d.destination) + ',' + tx.quote(d.url) + ',' +
-             tx.quote(d.messageId.value_or(e.id)) + ',' +
-             (d.body ? tx.quote_raw(*d.body) : "NULL") + ',' + tx.quote(storedState(d)) + ',' +
-             now + ',' + tx.quote(text::storable(d.eventType)) + ',' +
-             (d.headersOut.empty() ? "NULL" : tx.quote(pairsJson(d.headersOut))) + ',' +
-             tx.quote(e.source) + ',' + (d.error ? tx.quote(text::storable(*d.error)) : "NULL") +
-             ',' + now + ',' + now + ',' +
-             (d.leaseUntil ? "ms_to_ts(" + std::to_string(*d.leaseUntil) + "),1" : "NULL,0") + ')';
+      sql +=
+          '(' + tx.quote(d.id) + "::uuid," + tx.quote(e.projectId) + "::uuid,2," + tx.quote(e.id) +
+          "::uuid," + tx.quote(d.destination) + ',' + tx.quote(d.url) + ',' +
+          tx.quote(d.messageId.value_or(e.id)) + ',' +
+          (d.body ? tx.quote_raw(seal(kFieldDeliveryBody, *d.body)) : "NULL") + ',' +
+          tx.quote(storedState(d)) + ',' + now + ',' + tx.quote(text::storable(d.eventType)) + ',' +
+          (d.headersOut.empty() ? "NULL"
+                                : tx.quote(seal(kFieldDeliveryHeaders, pairsJson(d.headersOut)))) +
+          ',' + tx.quote(e.source) + ',' + (d.error ? tx.quote(text::storable(*d.error)) : "NULL") +
+          ',' + now + ',' + now + ',' +
+          (d.leaseUntil ? "ms_to_ts(" + std::to_string(*d.leaseUntil) + "),1" : "NULL,0") + ',' +
+          keyId + ')';
     }
     tx.exec(sql);
   }
@@ -78,11 +83,13 @@ bool hasScheduled(const model::RoutePlan& plan) {
 // and skips of the events inserted. Returns the ids of the events inserted.
 const char* kInsertEventsBulk =
     "WITH e AS (SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], "
-    "  $6::text[], $7::bytea[], $8::text[], $9::text[], $10::bigint[]) AS t(id, project_id, "
-    "  source, event_type, headers, query, body, content_type, idempotency_key, received_ms)), "
+    "  $6::text[], $7::bytea[], $8::text[], $9::text[], $10::bigint[], $26::text[]) AS t(id, "
+    "  project_id, source, event_type, headers, query, body, content_type, idempotency_key, "
+    "  received_ms, key_id)), "
     "ev AS (INSERT INTO events (id, project_id, source, event_type, headers, query, body, "
-    "  content_type, idempotency_key, received_at) SELECT id, project_id, source, event_type, "
-    "  headers, query, body, content_type, idempotency_key, ms_to_ts(received_ms) FROM e "
+    "  content_type, idempotency_key, received_at, key_id) SELECT id, project_id, source, "
+    "  event_type, headers, query, body, content_type, idempotency_key, ms_to_ts(received_ms), "
+    "  key_id FROM e "
     "  ON CONFLICT (source, idempotency_key) DO NOTHING RETURNING id), "
     "d AS (SELECT * FROM unnest($11::uuid[], $12::uuid[], $13::text[], $14::text[], $15::text[], "
     "  $16::bytea[], $17::text[], $18::text[], $19::text[], $20::text[], $21::bigint[], "
@@ -90,11 +97,11 @@ const char* kInsertEventsBulk =
     "  headers, last_error, lease_ms, created_ms)), "
     "ins AS (INSERT INTO deliveries (id, project_id, kind, event_id, destination, url, "
     "  message_id, body, status, due_at, event_type, headers, source, last_error, created_at, "
-    "  updated_at, lease_until, lease_seq) SELECT d.id, e.project_id, 2, d.event_id, "
+    "  updated_at, lease_until, lease_seq, key_id) SELECT d.id, e.project_id, 2, d.event_id, "
     "  d.destination, d.url, d.message_id, d.body, d.status, ms_to_ts(d.created_ms), "
     "  d.event_type, d.headers, e.source, d.last_error, ms_to_ts(d.created_ms), "
     "  ms_to_ts(d.created_ms), ms_to_ts(d.lease_ms), "
-    "  CASE WHEN d.lease_ms IS NULL THEN 0 ELSE 1 END "
+    "  CASE WHEN d.lease_ms IS NULL THEN 0 ELSE 1 END, e.key_id "
     "  FROM d JOIN ev ON ev.id = d.event_id JOIN e ON e.id = d.event_id), "
     "sk AS (INSERT INTO event_skips (event_id, destination, reason) SELECT s.event_id, "
     "  s.destination, s.reason FROM unnest($23::uuid[], $24::text[], $25::text[]) "
@@ -104,32 +111,35 @@ const char* kInsertEventsBulk =
 // The events a group-commit batch ingests, written together when the batch is flushed.
 class EventBulk : public BatchTx::Deferred {
  public:
-  void add(const model::IncomingEvent& e, const model::RoutePlan& plan, IngestOutcome* out) {
+  // `seal`: how the event's row and its deliveries' rows are written (sealer.h).
+  void add(const model::IncomingEvent& e, const model::RoutePlan& plan, const RowSeal& seal,
+           IngestOutcome* out) {
     *out = IngestOutcome{e.id, false};
     items_.push_back({&e, out});
     ev_[0].raw(e.id);
     ev_[1].raw(e.projectId);
     ev_[2].text(e.source);
     ev_[3].text(e.eventType);
-    ev_[4].text(pairsJson(e.headers));
+    ev_[4].text(seal(kFieldEventHeaders, pairsJson(e.headers)));
     ev_[5].text(pairsJson(e.query));
-    ev_[6].bytes(e.body);
+    ev_[6].bytes(seal(kFieldEventBody, e.body));
     ev_[7].text(e.contentType);
     ev_[8].text(e.idempotencyKey);
     ev_[9].raw(std::to_string(e.receivedAt));
+    keyIds_.text(seal.keyId());
     for (const auto& d : plan.deliveries) {
       dl_[0].raw(d.id);
       dl_[1].raw(e.id);
       dl_[2].text(d.destination);
       dl_[3].text(d.url);
       dl_[4].text(d.messageId.value_or(e.id));
-      d.body ? dl_[5].bytes(*d.body) : dl_[5].null();
+      d.body ? dl_[5].bytes(seal(kFieldDeliveryBody, *d.body)) : dl_[5].null();
       dl_[6].text(std::string(storedState(d)));
       dl_[7].text(d.eventType);
       if (d.headersOut.empty()) {
         dl_[8].null();
       } else {
-        dl_[8].text(pairsJson(d.headersOut));
+        dl_[8].text(seal(kFieldDeliveryHeaders, pairsJson(d.headersOut)));
       }
       dl_[9].text(d.error);
       dl_[10].integer(d.leaseUntil ? std::optional<int64_t>(*d.leaseUntil) : std::nullopt);
@@ -145,13 +155,14 @@ class EventBulk : public BatchTx::Deferred {
   void flush(BatchTx& b) override {
     if (items_.empty()) return;
     b.conn().prepared("events_insert_bulk", kInsertEventsBulk);
-    std::string p[25];
+    std::string p[26];
     for (int i = 0; i < 10; ++i) p[i] = ev_[i].take();
     for (int i = 0; i < 12; ++i) p[10 + i] = dl_[i].take();
     for (int i = 0; i < 3; ++i) p[22 + i] = sk_[i].take();
+    p[25] = keyIds_.take();
     auto r = b.tx().exec_prepared("events_insert_bulk", p[0], p[1], p[2], p[3], p[4], p[5], p[6],
                                   p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14], p[15], p[16],
-                                  p[17], p[18], p[19], p[20], p[21], p[22], p[23], p[24]);
+                                  p[17], p[18], p[19], p[20], p[21], p[22], p[23], p[24], p[25]);
     std::unordered_set<std::string> inserted;
     for (const auto& row : r) inserted.insert(row[0].c_str());
     for (auto& [e, out] : items_) {
@@ -173,6 +184,7 @@ class EventBulk : public BatchTx::Deferred {
   ArrayLiteral ev_[10];
   ArrayLiteral dl_[12];
   ArrayLiteral sk_[3];
+  ArrayLiteral keyIds_;  // the events' key_id ($26); their deliveries take the same
 };
 
 const std::string kDeliveryColumns =
@@ -210,11 +222,12 @@ Result<IngestOutcome> EventStore::ingest(const model::IncomingEvent& e,
 void EventStore::ingestAsync(const model::IncomingEvent& e, const model::RoutePlan& plan,
                              std::function<void(Result<IngestOutcome>)> done) {
   auto out = std::make_shared<IngestOutcome>();
+  auto sealer = db_.sealer();
   runWriteAsync(
       db_, committer_,
-      [&e, &plan, out](BatchTx& b) {
+      [&e, &plan, out, sealer](BatchTx& b) {
         // Written with the rest of the batch's events, in one statement (EventBulk::flush).
-        b.deferred<EventBulk>().add(e, plan, out.get());
+        b.deferred<EventBulk>().add(e, plan, RowSeal(sealer.get(), e.projectId), out.get());
         if (hasScheduled(plan)) b.notifyDue(e.receivedAt);
       },
       [out, done = std::move(done)](Status st) {
@@ -278,7 +291,8 @@ Status EventStore::addDeliveries(const model::IncomingEvent& e, const model::Rou
     found = tx.exec_params("UPDATE events SET received_at = received_at WHERE id = $1", e.id)
                 .affected_rows() > 0;
     if (!found) return;
-    insertPlan(tx, e, plan, "now()");
+    auto sealer = db_.sealer();
+    insertPlan(tx, e, plan, "now()", RowSeal(sealer.get(), e.projectId));
     if (hasScheduled(plan)) tx.exec("SELECT pg_notify('dispatch_due', '0')");
     tx.commit();
   });
@@ -295,8 +309,8 @@ Result<model::IncomingEvent> EventStore::loadEvent(const std::string& id,
     pqxx::read_transaction tx(c);
     auto r = tx.exec_params(
         "SELECT id, project_id, source, event_type, headers, query, body, content_type, "
-        "ts_to_ms(received_at) FROM events WHERE id = $1 AND ($2::uuid IS NULL OR project_id = "
-        "$2::uuid)",
+        "ts_to_ms(received_at), key_id FROM events WHERE id = $1 AND ($2::uuid IS NULL OR "
+        "project_id = $2::uuid)",
         id, nullable(projectId));
     if (r.empty()) return;
     model::IncomingEvent e;
@@ -304,14 +318,21 @@ Result<model::IncomingEvent> EventStore::loadEvent(const std::string& id,
     e.projectId = r[0][1].c_str();
     e.source = r[0][2].c_str();
     e.eventType = r[0][3].c_str();
+    auto sealer = db_.sealer();
+    std::optional<std::string> keyId;
+    if (!r[0][9].is_null()) keyId = r[0][9].c_str();
     for (const char* col : {"headers", "query"}) {
       std::string text = r[0][col].c_str();
+      if (std::string(col) == "headers") {
+        text = openField(sealer.get(), keyId, e.projectId, kFieldEventHeaders, text);
+      }
       auto doc = json::parse(text);
       if (!doc) continue;
       auto& dst = std::string(col) == "headers" ? e.headers : e.query;
       for (const auto& [k, v] : doc->members()) dst.emplace_back(k, v.asString());
     }
-    e.body = pqxx::binarystring(r[0][6]).str();
+    e.body = openField(sealer.get(), keyId, e.projectId, kFieldEventBody,
+                       pqxx::binarystring(r[0][6]).str());
     if (!r[0][7].is_null()) e.contentType = r[0][7].c_str();
     e.receivedAt = r[0][8].as<long long>();
     out = std::move(e);
@@ -335,19 +356,22 @@ Result<EventView> EventStore::getEvent(const std::string& id,
   bool gone = false;  // deleted (retention) since loadEvent read it
   Status st = db_.run([&](Connection& c) {
     pqxx::read_transaction tx(c);
-    auto h = tx.exec_params("SELECT headers FROM events WHERE id = $1", id);
+    auto h = tx.exec_params("SELECT headers, key_id FROM events WHERE id = $1", id);
     if (h.empty()) {
       gone = true;
       return;
     }
-    v.headersJson = h[0][0].c_str();
+    std::optional<std::string> keyId;
+    if (!h[0][1].is_null()) keyId = h[0][1].c_str();
+    v.headersJson =
+        openField(db_.sealer().get(), keyId, v.projectId, kFieldEventHeaders, h[0][0].c_str());
     auto r =
         tx.exec_params(std::string("SELECT ") + kDeliveryColumns +
                            "FROM deliveries d WHERE d.event_id = $1 ORDER BY d.created_at, d.id",
                        id);
     for (const auto& row : r) {
       DeliveryView d = deliveryFromRow(row);
-      d.logs = readAttempts(tx, d.id);
+      d.logs = readAttempts(tx, d.id, db_.sealer().get(), d.projectId);
       v.deliveries.push_back(std::move(d));
     }
     auto s = tx.exec_params("SELECT destination, reason FROM event_skips WHERE event_id = $1", id);
@@ -403,7 +427,7 @@ Result<DeliveryView> EventStore::getDelivery(const std::string& id,
     auto r = tx.exec_params(kSql, id, nullable(projectId));
     if (r.empty()) return;
     out = deliveryFromRow(r[0]);
-    out->logs = readAttempts(tx, id);
+    out->logs = readAttempts(tx, id, db_.sealer().get(), out->projectId);
   });
   if (!st) return st;
   if (!out) return Status(Code::kNotFound, "Delivery not found");

@@ -8,21 +8,23 @@
 #include "core/store/connection.h"
 #include "core/store/group_commit_tx.h"
 #include "core/store/row_mapping.h"
+#include "core/store/sealer.h"
 #include "core/store/sql_states.h"
 #include "core/util/uuid.h"
 
 namespace dispatch::store {
 
 Result<model::Job> JobStore::getIn(void* txp, const std::string& id,
-                                   const std::optional<std::string>& projectId, bool withLogs) {
+                                   const std::optional<std::string>& projectId, bool withLogs,
+                                   const Sealer* sealer) {
   auto& tx = *static_cast<pqxx::transaction_base*>(txp);
   pqxx::result r =
       projectId ? tx.exec_params(std::string(kJobSelect) + "WHERE j.id = $1 AND j.project_id = $2",
                                  id, *projectId)
                 : tx.exec_params(std::string(kJobSelect) + "WHERE j.id = $1", id);
   if (r.empty()) return Status(Code::kNotFound, "Job not found");
-  model::Job j = jobFromRow(r[0]);
-  if (withLogs) j.logs = readAttempts(tx, j.id);
+  model::Job j = jobFromRow(r[0], sealer);
+  if (withLogs) j.logs = readAttempts(tx, j.id, sealer, j.projectId);
   return j;
 }
 
@@ -37,8 +39,9 @@ void JobStore::createAsync(model::NewJob job, std::function<void(Result<CreateOu
   struct Pending {
     model::NewJob nj;
     std::optional<Result<model::Job>> existing;  // the Idempotency-Key's holder, read in the tx
+    std::shared_ptr<const Sealer> sealer;
   };
-  auto p = std::make_shared<Pending>(Pending{std::move(job), std::nullopt});
+  auto p = std::make_shared<Pending>(Pending{std::move(job), std::nullopt, db_.sealer()});
   // Writes only, so it can share a group-committed transaction with other requests.
   auto work = [p](BatchTx& b) {
     const model::NewJob& nj = p->nj;
@@ -49,7 +52,7 @@ void JobStore::createAsync(model::NewJob job, std::function<void(Result<CreateOu
     // holder can disappear between the two statements (retention deleted it): then the key
     // is free again and the insert is tried once more.
     for (int tries = 0; tries < 3; ++tries) {
-      if (insertJob(c, tx, nj)) {
+      if (insertJob(c, tx, nj, p->sealer.get())) {
         b.notifyDue(nj.fireAt);
         return;
       }
@@ -60,7 +63,7 @@ void JobStore::createAsync(model::NewJob job, std::function<void(Result<CreateOu
       if (!ex.empty()) {
         // Read here, in the transaction: the completion runs on a commit writer and must not
         // wait for a pool connection.
-        p->existing = getIn(&tx, ex[0][0].c_str(), nj.projectId, false);
+        p->existing = getIn(&tx, ex[0][0].c_str(), nj.projectId, false, p->sealer.get());
         return;
       }
     }
@@ -98,7 +101,7 @@ Result<model::Job> JobStore::get(const std::string& id,
   std::optional<Result<model::Job>> out;
   Status st = db_.run([&](Connection& c) {
     pqxx::read_transaction tx(c);
-    out = getIn(&tx, id, projectId, true);
+    out = getIn(&tx, id, projectId, true, db_.sealer().get());
   });
   if (!st) return st;
   return std::move(*out);
@@ -119,7 +122,8 @@ Result<model::JobPage> JobStore::list(const model::JobFilter& f) {
     auto r = tx.exec_params(std::string(kJobSelect) + where +
                                 "ORDER BY j.created_at DESC, j.id DESC LIMIT $3 OFFSET $4",
                             project, status, f.limit, static_cast<long long>(f.page - 1) * f.limit);
-    for (const auto& row : r) page.jobs.push_back(jobFromRow(row));
+    auto sealer = db_.sealer();
+    for (const auto& row : r) page.jobs.push_back(jobFromRow(row, sealer.get()));
   });
   if (!st) return st;
   return page;
@@ -133,7 +137,7 @@ Result<std::optional<model::Job>> JobStore::findByIdempotencyKey(const std::stri
     auto r = tx.exec_params(
         std::string(kJobSelect) + "WHERE j.project_id = $1 AND j.idempotency_key = $2", projectId,
         key);
-    if (!r.empty()) found = jobFromRow(r[0]);
+    if (!r.empty()) found = jobFromRow(r[0], db_.sealer().get());
   });
   if (!st) return st;
   return found;

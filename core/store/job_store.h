@@ -11,6 +11,8 @@
 
 namespace dispatch::store {
 
+class Sealer;
+
 struct CreateOutcome {
   model::Job job;
   bool created = true;  // false: an existing job with the same Idempotency-Key
@@ -37,7 +39,8 @@ class JobStore {
 
  private:
   static Result<model::Job> getIn(void* tx, const std::string& id,
-                                  const std::optional<std::string>& projectId, bool withLogs);
+                                  const std::optional<std::string>& projectId, bool withLogs,
+                                  const Sealer* sealer);
   Db& db_;
   GroupCommitter* committer_;
 };

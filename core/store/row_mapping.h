@@ -10,15 +10,20 @@
 
 namespace dispatch::store {
 
-// The attempt log of a delivery, newest first.
-std::vector<model::Attempt> readAttempts(pqxx::transaction_base& tx, const std::string& deliveryId);
+class Sealer;
+
+// The attempt log of a delivery of `projectId`, newest first, response bodies opened.
+std::vector<model::Attempt> readAttempts(pqxx::transaction_base& tx, const std::string& deliveryId,
+                                         const Sealer* sealer, const std::string& projectId);
 
 // Inserts a job and its SCHEDULED delivery in one statement, unless a job with the same
 // Idempotency-Key or the same schedule tick exists: true when inserted.
-bool insertJob(Connection& c, pqxx::transaction_base& tx, const model::NewJob& nj);
+// Its payload and headers sealed when `sealer` seals the job's project.
+bool insertJob(Connection& c, pqxx::transaction_base& tx, const model::NewJob& nj,
+               const Sealer* sealer);
 
 // The columns a job is read with (jobFromRow), then FROM/JOINs; append WHERE … to it.
 extern const char* const kJobSelect;
-model::Job jobFromRow(const pqxx::row& r);
+model::Job jobFromRow(const pqxx::row& r, const Sealer* sealer);
 
 }  // namespace dispatch::store

@@ -3,6 +3,7 @@
 
 #include "core/store/connection.h"
 #include "core/store/row_mapping.h"
+#include "core/store/sealer.h"
 #include "core/store/sql_states.h"
 #include "core/util/uuid.h"
 
@@ -21,7 +22,7 @@ const char* const kColumns =
     "(SELECT ts_to_ms(min(j.fire_at)) FROM jobs j WHERE j.schedule_id = s.id "
     "   AND j.schedule_tick IS NOT NULL AND j.fire_at > now()), "
     "(SELECT ts_to_ms(max(j.fire_at)) FROM jobs j WHERE j.schedule_id = s.id "
-    "   AND j.schedule_tick IS NOT NULL AND j.fire_at <= now()) "
+    "   AND j.schedule_tick IS NOT NULL AND j.fire_at <= now()), s.key_id "
     "FROM schedules s ";
 
 std::optional<std::string> optStr(const pqxx::field& f) {
@@ -34,14 +35,17 @@ std::optional<TimeMs> optMs(const pqxx::field& f) {
   return f.as<long long>();
 }
 
-model::Schedule scheduleFromRow(const pqxx::row& r) {
+model::Schedule scheduleFromRow(const pqxx::row& r, const Sealer* sealer) {
   model::Schedule s;
   s.id = r[0].c_str();
   s.projectId = r[1].c_str();
   s.title = r[2].c_str();
   s.webhookUrl = r[3].c_str();
-  s.payload = r[4].c_str();
-  if (!r[5].is_null()) s.headersJson = r[5].c_str();
+  std::optional<std::string> keyId = optStr(r[16]);
+  s.payload = openField(sealer, keyId, s.projectId, kFieldSchedulePayload, r[4].c_str());
+  if (!r[5].is_null()) {
+    s.headersJson = openField(sealer, keyId, s.projectId, kFieldScheduleHeaders, r[5].c_str());
+  }
   s.callbackUrl = optStr(r[6]);
   s.redactResponse = r[7].as<bool>();
   s.cron = r[8].c_str();
@@ -59,7 +63,6 @@ model::Schedule scheduleFromRow(const pqxx::row& r) {
 }
 
 const char* orNull(const std::optional<std::string>& s) { return s ? s->c_str() : nullptr; }
-const char* orNull(const std::string& s) { return s.empty() ? nullptr : s.c_str(); }
 
 std::optional<long long> orNull(const std::optional<TimeMs>& t) {
   if (!t) return std::nullopt;
@@ -80,28 +83,34 @@ void withdrawPendingJob(pqxx::transaction_base& tx, const std::string& scheduleI
 
 // Locks the schedule row (FOR UPDATE); nullopt when absent or outside `projectId`.
 std::optional<model::Schedule> lockSchedule(pqxx::transaction_base& tx, const std::string& id,
-                                            const std::optional<std::string>& projectId) {
+                                            const std::optional<std::string>& projectId,
+                                            const Sealer* sealer) {
   auto r = tx.exec_params(std::string(kColumns) +
                               "WHERE s.id = $1 AND ($2::uuid IS NULL OR s.project_id = $2::uuid) "
                               "FOR UPDATE OF s",
                           id, orNull(projectId));
   if (r.empty()) return std::nullopt;
-  return scheduleFromRow(r[0]);
+  return scheduleFromRow(r[0], sealer);
 }
 
 }  // namespace
 
 Status ScheduleStore::create(const model::Schedule& s) {
+  auto sealer = db_.sealer();
+  RowSeal seal(sealer.get(), s.projectId);
+  std::optional<std::string> headers;
+  if (!s.headersJson.empty()) headers = seal(kFieldScheduleHeaders, s.headersJson);
   return db_.run([&](Connection& c) {
     pqxx::work tx(c);
     tx.exec_params(
         "INSERT INTO schedules (id, project_id, title, webhook_url, payload, headers, "
         "callback_url, redact_response, cron, timezone, paused, next_fire_at, created_at, "
-        "updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,ms_to_ts($12),ms_to_ts($13),"
-        "ms_to_ts($14))",
-        s.id, s.projectId, s.title, s.webhookUrl, s.payload, orNull(s.headersJson),
+        "updated_at, key_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,ms_to_ts($12),"
+        "ms_to_ts($13),ms_to_ts($14),$15)",
+        s.id, s.projectId, s.title, s.webhookUrl, seal(kFieldSchedulePayload, s.payload), headers,
         orNull(s.callbackUrl), s.redactResponse, s.cron, s.timezone, s.paused, orNull(s.nextTick),
-        static_cast<long long>(s.createdAt), static_cast<long long>(s.updatedAt));
+        static_cast<long long>(s.createdAt), static_cast<long long>(s.updatedAt),
+        seal.keyIdParam());
     tx.commit();
   });
 }
@@ -116,7 +125,7 @@ Result<model::Schedule> ScheduleStore::get(const std::string& id,
         std::string(kColumns) + "WHERE s.id = $1 AND ($2::uuid IS NULL OR s.project_id = $2::uuid)",
         id, orNull(projectId));
     if (r.empty()) return;
-    out = scheduleFromRow(r[0]);
+    out = scheduleFromRow(r[0], db_.sealer().get());
     auto jobs = tx.exec_params(
         "SELECT j.id, ts_to_ms(j.fire_at), d.status FROM jobs j JOIN deliveries d ON d.id = j.id "
         "WHERE j.schedule_id = $1 ORDER BY j.fire_at DESC, j.id DESC LIMIT 20",
@@ -144,7 +153,8 @@ Result<model::SchedulePage> ScheduleStore::list(const std::optional<std::string>
     auto r = tx.exec_params(
         std::string(kColumns) + where + "ORDER BY s.created_at DESC, s.id DESC LIMIT $2 OFFSET $3",
         orNull(projectId), limit, static_cast<long long>(page - 1) * limit);
-    for (const auto& row : r) out.schedules.push_back(scheduleFromRow(row));
+    auto sealer = db_.sealer();
+    for (const auto& row : r) out.schedules.push_back(scheduleFromRow(row, sealer.get()));
   });
   if (!st) return st;
   return out;
@@ -158,7 +168,8 @@ Result<model::Schedule> ScheduleStore::update(const std::string& id,
   Status result;
   Status st = db_.run([&](Connection& c) {
     pqxx::work tx(c);
-    auto s = lockSchedule(tx, id, projectId);
+    auto sealer = db_.sealer();
+    auto s = lockSchedule(tx, id, projectId, sealer.get());
     if (!s) {
       result = kNotFound;
       return;
@@ -166,13 +177,16 @@ Result<model::Schedule> ScheduleStore::update(const std::string& id,
     result = edit(*s);
     if (!result) return;  // rolled back
     withdrawPendingJob(tx, id, now);
+    RowSeal seal(sealer.get(), s->projectId);
+    std::optional<std::string> headers;
+    if (!s->headersJson.empty()) headers = seal(kFieldScheduleHeaders, s->headersJson);
     tx.exec_params(
         "UPDATE schedules SET title = $2, webhook_url = $3, payload = $4, headers = $5, "
         "callback_url = $6, redact_response = $7, cron = $8, timezone = $9, paused = $10, "
-        "next_fire_at = ms_to_ts($11), updated_at = ms_to_ts($12) WHERE id = $1",
-        id, s->title, s->webhookUrl, s->payload, orNull(s->headersJson), orNull(s->callbackUrl),
-        s->redactResponse, s->cron, s->timezone, s->paused, orNull(s->nextTick),
-        static_cast<long long>(now));
+        "next_fire_at = ms_to_ts($11), updated_at = ms_to_ts($12), key_id = $13 WHERE id = $1",
+        id, s->title, s->webhookUrl, seal(kFieldSchedulePayload, s->payload), headers,
+        orNull(s->callbackUrl), s->redactResponse, s->cron, s->timezone, s->paused,
+        orNull(s->nextTick), static_cast<long long>(now), seal.keyIdParam());
     tx.commit();
   });
   if (!st) return st;
@@ -186,7 +200,7 @@ Status ScheduleStore::remove(const std::string& id, const std::optional<std::str
   Status result;
   Status st = db_.run([&](Connection& c) {
     pqxx::work tx(c);
-    if (!lockSchedule(tx, id, projectId)) {
+    if (!lockSchedule(tx, id, projectId, db_.sealer().get())) {
       result = kNotFound;
       return;
     }
@@ -203,16 +217,18 @@ Result<TickBatch> ScheduleStore::tick(TimeMs now, TimeMs horizon, int limit,
   TickBatch out;
   Status st = db_.run([&](Connection& c) {
     out = TickBatch{};
+    auto sealer = db_.sealer();
     pqxx::work tx(c);
     static const std::string kDue =
         "SELECT s.id, s.project_id, s.title, s.webhook_url, s.payload, s.headers, "
         "s.callback_url, s.redact_response, s.cron, s.timezone, s.paused, "
-        "ts_to_ms(s.next_fire_at), ts_to_ms(s.created_at), ts_to_ms(s.updated_at), NULL, NULL "
+        "ts_to_ms(s.next_fire_at), ts_to_ms(s.created_at), ts_to_ms(s.updated_at), NULL, NULL, "
+        "s.key_id "
         "FROM schedules s WHERE s.next_fire_at <= ms_to_ts($1) ORDER BY s.next_fire_at "
         "LIMIT $2 FOR UPDATE SKIP LOCKED";
     auto due = tx.exec_params(kDue, static_cast<long long>(horizon), limit);
     for (const auto& row : due) {
-      model::Schedule s = scheduleFromRow(row);
+      model::Schedule s = scheduleFromRow(row, sealer.get());
       TickPlan p = plan(s);
       if (p.fire) {
         model::NewJob nj;
@@ -228,7 +244,7 @@ Result<TickBatch> ScheduleStore::tick(TimeMs now, TimeMs horizon, int limit,
         nj.redactResponse = s.redactResponse;
         nj.scheduleId = s.id;
         nj.scheduleTick = *p.fire;
-        if (insertJob(c, tx, nj)) {
+        if (insertJob(c, tx, nj, sealer.get())) {
           ++out.jobsCreated;
           out.earliestJob = out.earliestJob ? std::min(*out.earliestJob, *p.fire) : *p.fire;
         }
