@@ -9,6 +9,9 @@
 #            bench_untrack_kill bench_kill_tracked bench_nginx_start bench_nginx_requests
 #            bench_result bench_ratio bench_rss_kb bench_cpu_ticks bench_pg_pid bench_cores
 #            bench_yaml_router bench_yaml_jobs bench_psql bench_secs bench_wait_port
+#            bench_last_result
+#            encryption at rest (ingest-encrypted, deliver-encrypted): BENCH_ENCRYPT
+#            bench_sealed_check
 #            router load: bench_signed_body bench_wrk bench_wrk_summary bench_wait_received
 #            bench_router_throughput
 #
@@ -29,6 +32,12 @@ BENCH_PG_PORT=${BENCH_PG_PORT:-54331}
 HMAC_SECRET=bench-hmac-secret
 BENCH_ADMIN_URL="postgresql://postgres@127.0.0.1:$BENCH_PG_PORT/postgres"
 SCENARIO=${SCENARIO:-bench}
+# BENCH_ENCRYPT=1 (set by the *-encrypted scenarios, not read from the caller's environment):
+# project bench has `encrypt_payloads: true` and every dispatch command gets
+# DISPATCH_MASTER_KEYS, one key id `bench1` with a key made once per run (so the restarts
+# within a scenario open what it sealed). The key is never printed.
+BENCH_ENCRYPT=0
+BENCH_MASTER_KEYS="bench1:$(openssl rand -base64 32)"
 export ROOT OUT MODE BIN TOOLS DISPATCH_PORT RECV_PORT PEER_PORT HMAC_SECRET BENCH_ADMIN_URL
 # PIDs to kill at cleanup: in this shell's array and, so the driver can also stop what a
 # scenario subshell left behind, one per line in $OUT/pids.
@@ -88,12 +97,13 @@ bench_db_reset() {
 # bench_dispatch_start YAML_FILE: migrate, an API key for project bench (API_KEY), serve in
 # the background (DISPATCH_PID), waits for its "listening" line. Log: $OUT/<scenario>-serve.log.
 bench_dispatch_start() {
-  local yaml=$1 log="$OUT/$SCENARIO-serve.log" i
-  "$BIN" migrate --config "$yaml" >/dev/null
-  API_KEY=$("$BIN" keys create --project bench --config "$yaml" | tail -n 1)
+  local yaml=$1 log="$OUT/$SCENARIO-serve.log" i keys=()
+  [ "$BENCH_ENCRYPT" = 1 ] && keys=(DISPATCH_MASTER_KEYS="$BENCH_MASTER_KEYS")
+  env "${keys[@]}" "$BIN" migrate --config "$yaml" >/dev/null
+  API_KEY=$(env "${keys[@]}" "$BIN" keys create --project bench --config "$yaml" | tail -n 1)
   export API_KEY
   : >"$log"
-  "$BIN" serve --config "$yaml" >>"$log" 2>&1 &
+  env "${keys[@]}" "$BIN" serve --config "$yaml" >>"$log" 2>&1 &
   DISPATCH_PID=$!
   export DISPATCH_PID
   bench_track "$DISPATCH_PID"
@@ -207,6 +217,7 @@ projects:
   - name: bench
     signing_secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
 YAML
+  if [ "$BENCH_ENCRYPT" = 1 ]; then echo "    encrypt_payloads: true"; fi
 }
 
 # _bench_yaml_router_head: the YAML head plus the signed source `bench` (preset hmac, secret
@@ -305,6 +316,44 @@ bench_wrk() {
   WRK_OK_RATE=$(awk -v n="$WRK_OK" -v s="$WRK_SECS" 'BEGIN{printf "%.0f", (s > 0) ? n / s : 0}')
   printf '%s: %d requests in %ss, %d non-2xx, %d socket errors: %s 2xx/s, p50 %s ms, p99 %s ms\n' \
     "$name" "$WRK_REQ" "$WRK_SECS" "$WRK_NON2XX" "$WRK_ERR" "$WRK_OK_RATE" "$WRK_P50" "$WRK_P99"
+}
+
+# bench_last_result SCENARIO METRIC: the value of the last such row in results.tsv, empty when
+# there is none (e.g. the plain scenario was not run before its encrypted twin).
+bench_last_result() {
+  awk -F'\t' -v s="$1" -v m="$2" '$1 == s && $2 == m { v = $3 } END { print v }' "$OUT/results.tsv"
+}
+
+# bench_sealed_check: after an encrypted scenario (BENCH_ENCRYPT=1), what the bench database
+# holds. Rows of events, jobs, deliveries and attempts: all of them, and those with key_id
+# NULL (plaintext); stored values of the sealed fields (core/store/sealer.h) that are not an
+# envelope under this run's key (`dx1.bench1.`). Rows plaintext_rows (<= 0) and
+# unsealed_values (<= 0), so a figure labelled encrypted is one of sealed rows.
+bench_sealed_check() {
+  local counts
+  counts=$(bench_psql -F ' ' <<'SQL'
+SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM jobs)
+     + (SELECT count(*) FROM deliveries) + (SELECT count(*) FROM attempts),
+       (SELECT count(*) FROM events WHERE key_id IS NULL) + (SELECT count(*) FROM jobs WHERE key_id IS NULL)
+     + (SELECT count(*) FROM deliveries WHERE key_id IS NULL)
+     + (SELECT count(*) FROM attempts WHERE key_id IS NULL),
+       (SELECT count(*) FROM events WHERE substring(body FROM 1 FOR 11) <> 'dx1.bench1.'::bytea
+                                       OR headers NOT LIKE 'dx1.bench1.%')
+     + (SELECT count(*) FROM jobs WHERE payload NOT LIKE 'dx1.bench1.%' OR headers NOT LIKE 'dx1.bench1.%')
+     + (SELECT count(*) FROM deliveries WHERE substring(body FROM 1 FOR 11) <> 'dx1.bench1.'::bytea
+                                           OR headers NOT LIKE 'dx1.bench1.%')
+     + (SELECT count(*) FROM attempts WHERE response_body NOT LIKE 'dx1.bench1.%'),
+       (SELECT count(*) FROM events), (SELECT count(*) FROM jobs), (SELECT count(*) FROM deliveries),
+       (SELECT count(*) FROM attempts)
+SQL
+)
+  local rows plain unsealed ev jobs dl at
+  read -r rows plain unsealed ev jobs dl at <<<"$counts"
+  echo "stored: $ev events, $jobs jobs, $dl deliveries, $at attempts; $plain rows with key_id NULL," \
+    "$unsealed sealed-field values not under key bench1"
+  bench_result "$SCENARIO" sealed_rows "$((rows - plain))" rows
+  bench_result "$SCENARIO" plaintext_rows "$plain" rows '<=' 0
+  bench_result "$SCENARIO" unsealed_values "$unsealed" values '<=' 0
 }
 
 # bench_ratio A B: A / B with two decimals ("-" when B is 0).

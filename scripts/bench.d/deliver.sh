@@ -5,6 +5,9 @@
 # Dispatch: one job is created through the API (due in an hour), Dispatch is stopped, and the
 # backlog is made in SQL by cloning that job and its delivery row N times (new ids, due one
 # second ago) — whatever columns the schema has, so the rows are the ones the API would write.
+# Each clone's payload is {"bench":"deliver","i":<n>}; when the project encrypts
+# (deliver-encrypted) the template's sealed payload is kept as it is (a sealed value opens in
+# any row of its project and field), so every clone sends {"bench":"deliver","i":0}.
 # Then VACUUM ANALYZE and CHECKPOINT, and Dispatch is started on the backlog.
 # graphile-worker (version pinned in tests/bench/peers/graphile/package.json): a fresh
 # database, N `post` jobs added with graphile_worker.add_jobs (5,000 per call), VACUUM ANALYZE
@@ -14,7 +17,9 @@
 # Both are timed the same way, at the receiver: from the first request nginx counts to the
 # N-th (stub_status polled every 0.1 s), so start-up is left out for both.
 # Rows: dispatch_deliveries_per_s (>= 12000), graphile_jobs_per_s, dispatch_vs_graphile
-# (>= 1.25), and the counts that show nothing was lost or sent twice.
+# (>= 1.25), the counts that show nothing was lost or sent twice, and CPU (cores while
+# draining; cpu_per_delivery: Dispatch's and PostgreSQL's together per delivery, µs).
+# deliver-encrypted (deliver_encrypted.sh) runs the Dispatch half again with encryption on.
 
 # shellcheck source=tests/bench/peers/graphile/peer.sh
 . "$ROOT/tests/bench/peers/graphile/peer.sh"
@@ -66,8 +71,10 @@ CREATE TEMP TABLE ids AS
 BEGIN;
 INSERT INTO jobs
   SELECT r.* FROM jobs t, ids, LATERAL jsonb_populate_record(NULL::jobs, to_jsonb(t) || jsonb_build_object(
-            'id', ids.id, 'fire_at', now() - interval '1 second',
-            'payload', '{"bench":"deliver","i":' || ids.i || '}')) r
+            'id', ids.id, 'fire_at', now() - interval '1 second')
+            || CASE WHEN t.key_id IS NULL
+                    THEN jsonb_build_object('payload', '{"bench":"deliver","i":' || ids.i || '}')
+                    ELSE '{}'::jsonb END) r
   WHERE t.id = :'tpl';
 INSERT INTO deliveries
   SELECT r.* FROM deliveries d, ids, LATERAL jsonb_populate_record(NULL::deliveries, to_jsonb(d) || jsonb_build_object(
@@ -81,42 +88,54 @@ SQL
   bench_psql -c "VACUUM ANALYZE jobs" -c "VACUUM ANALYZE deliveries" -c "CHECKPOINT" >/dev/null
 }
 
-scenario_deliver() {
-  local n=200000 limit=240 yaml base due gwout
-  [ "$MODE" = smoke ] && { n=2000; limit=60; }
-  gw_install
-
-  # --- Dispatch ---------------------------------------------------------------------------
+# deliver_dispatch N LIMIT_S: the Dispatch half — an empty database, nginx `return 200` on
+# RECV_PORT, a backlog of N due deliveries (deliver_backlog), Dispatch started on it and timed
+# at the receiver until N arrived (at most LIMIT_S). Sets D_RATE (del/s), D_SECS, D_RECV,
+# D_SUCCESS and D_OPEN (rows after), D_RSS (KiB), D_CPU and D_PGCPU (cores while draining) and
+# D_CPU_US (Dispatch and PostgreSQL CPU per delivery received, µs).
+deliver_dispatch() {
+  local n=$1 limit=$2 yaml due base t0
   bench_db_reset
   bench_nginx_start "$RECV_PORT" 200
   local recv=$NGINX_PID
   yaml=$(bench_yaml_jobs)
   bench_dispatch_start "$yaml"
-  local t0
   t0=$(bench_secs)
   deliver_backlog "$n"
   due=$(deliver_q "SELECT count(*) FROM deliveries WHERE due_at <= now()")
   echo "dispatch: backlog of $due due deliveries made in $(awk -v a="$(bench_secs)" -v b="$t0" 'BEGIN{printf "%.1f", a - b}') s"
   base=$(bench_nginx_requests "$RECV_PORT")
   bench_dispatch_start "$yaml"
-  local pg c0a c0p d_cpu d_pgcpu
+  local pg c0a c0p ta tp
   pg=$(bench_pg_pid)
   c0a=$(bench_cpu_ticks "$DISPATCH_PID")
   c0p=$(bench_cpu_ticks "$pg")
   deliver_wait_drain "$RECV_PORT" "$base" "$n" "$limit"
-  d_cpu=$(bench_cores $(($(bench_cpu_ticks "$DISPATCH_PID") - c0a)) "$DRAIN_WAIT")
-  d_pgcpu=$(bench_cores $(($(bench_cpu_ticks "$pg") - c0p)) "$DRAIN_WAIT")
-  local d_secs=$DRAIN_SECS d_recv=$DRAIN_RECEIVED d_rate
-  d_rate=$(deliver_rate "$d_recv" "$d_secs")
-  echo "dispatch: $d_recv of $n deliveries reached nginx in $d_secs s (first to last; waited $DRAIN_WAIT s)"
+  ta=$(($(bench_cpu_ticks "$DISPATCH_PID") - c0a))
+  tp=$(($(bench_cpu_ticks "$pg") - c0p))
+  D_CPU=$(bench_cores "$ta" "$DRAIN_WAIT")
+  D_PGCPU=$(bench_cores "$tp" "$DRAIN_WAIT")
+  D_SECS=$DRAIN_SECS
+  D_RECV=$DRAIN_RECEIVED
+  D_RATE=$(deliver_rate "$D_RECV" "$D_SECS")
+  D_CPU_US=$(awk -v t=$((ta + tp)) -v n="$D_RECV" -v hz="$(getconf CLK_TCK)" \
+    'BEGIN{printf "%.0f", (n > 0) ? t / hz / n * 1e6 : 0}')
+  echo "dispatch: $D_RECV of $n deliveries reached nginx in $D_SECS s (first to last; waited $DRAIN_WAIT s)"
   sleep 0.5  # completions are group-committed after the answer
-  local success open
-  success=$(deliver_q "SELECT count(*) FROM deliveries WHERE status = 'SUCCESS'")
-  open=$(deliver_q "SELECT count(*) FROM deliveries WHERE status NOT IN ('SUCCESS','DEAD','CANCELLED')")
-  local rss
-  rss=$(bench_rss_kb "$DISPATCH_PID")
+  D_SUCCESS=$(deliver_q "SELECT count(*) FROM deliveries WHERE status = 'SUCCESS'")
+  D_OPEN=$(deliver_q "SELECT count(*) FROM deliveries WHERE status NOT IN ('SUCCESS','DEAD','CANCELLED')")
+  D_RSS=$(bench_rss_kb "$DISPATCH_PID")
   bench_dispatch_stop
   bench_untrack_kill "$recv"
+}
+
+scenario_deliver() {
+  local n=200000 limit=240 base gwout t0 pg c0p recv
+  [ "$MODE" = smoke ] && { n=2000; limit=60; }
+  gw_install
+
+  # --- Dispatch ---------------------------------------------------------------------------
+  deliver_dispatch "$n" "$limit"
 
   # --- graphile-worker --------------------------------------------------------------------
   bench_db_reset
@@ -132,6 +151,7 @@ scenario_deliver() {
     GW_LIMIT_MS=$((limit * 1000)) exec timeout $((limit + 30)) node run.js drain "$n") >"$gwout" 2>&1 &
   local gw=$!
   bench_track "$gw"
+  pg=$(bench_pg_pid)
   c0p=$(bench_cpu_ticks "$pg")
   deliver_wait_drain "$RECV_PORT" "$base" "$n" "$limit"
   local g_cpu g_pgcpu
@@ -148,18 +168,25 @@ scenario_deliver() {
   g_left=$(deliver_q "SELECT count(*) FROM graphile_worker._private_jobs")
   bench_untrack_kill "$recv"
 
-  bench_result "$SCENARIO" dispatch_deliveries_per_s "$d_rate" del/s '>=' 12000
+  bench_result "$SCENARIO" dispatch_deliveries_per_s "$D_RATE" del/s '>=' 12000
   bench_result "$SCENARIO" graphile_jobs_per_s "$g_rate" jobs/s
-  bench_result "$SCENARIO" dispatch_vs_graphile "$(bench_ratio "$d_rate" "$g_rate")" x '>=' 1.25
-  bench_result "$SCENARIO" dispatch_received "$d_recv" req '>=' "$n"
-  bench_result "$SCENARIO" dispatch_success_rows "$success" rows '>=' "$n"
-  bench_result "$SCENARIO" dispatch_open_after "$open" rows '<=' 0
-  bench_result "$SCENARIO" dispatch_rss "$((rss / 1024))" MiB
-  # CPU while draining (from start to the last delivery), cores.
-  bench_result "$SCENARIO" dispatch_cpu "$d_cpu" cores
-  bench_result "$SCENARIO" dispatch_postgres_cpu "$d_pgcpu" cores
+  bench_result "$SCENARIO" dispatch_vs_graphile "$(bench_ratio "$D_RATE" "$g_rate")" x '>=' 1.25
+  deliver_dispatch_results "$n"
   bench_result "$SCENARIO" graphile_node_cpu "${g_cpu:-?}" cores
   bench_result "$SCENARIO" graphile_postgres_cpu "$g_pgcpu" cores
   bench_result "$SCENARIO" graphile_received "$g_recv" req
   bench_result "$SCENARIO" graphile_jobs_left "$g_left" jobs
+}
+
+# deliver_dispatch_results N: the rows of deliver_dispatch after the rate (counts, RSS, CPU).
+deliver_dispatch_results() {
+  local n=$1
+  bench_result "$SCENARIO" dispatch_received "$D_RECV" req '>=' "$n"
+  bench_result "$SCENARIO" dispatch_success_rows "$D_SUCCESS" rows '>=' "$n"
+  bench_result "$SCENARIO" dispatch_open_after "$D_OPEN" rows '<=' 0
+  bench_result "$SCENARIO" dispatch_rss "$((D_RSS / 1024))" MiB
+  # CPU while draining (from start to the last delivery), cores, and per delivery (µs, both).
+  bench_result "$SCENARIO" dispatch_cpu "$D_CPU" cores
+  bench_result "$SCENARIO" dispatch_postgres_cpu "$D_PGCPU" cores
+  bench_result "$SCENARIO" cpu_per_delivery "$D_CPU_US" us
 }
