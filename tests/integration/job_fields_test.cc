@@ -50,7 +50,8 @@ TEST_F(JobFieldsTest, HeadersGoWithEveryAttemptAndRedactionDropsResponseBodies) 
   EXPECT_EQ(recv.requests()[1].header("x-dispatch-attempt"), "2");
 
   ASSERT_TRUE(callback.waitFor(1, 5000));
-  auto cb = json::parse(callback.requests()[0].body);
+  const std::string cbBody = callback.requests()[0].body;  // the parsed value points into it
+  auto cb = json::parse(cbBody);
   ASSERT_TRUE(cb.isOk());
   EXPECT_EQ(cb->find("status")->asString(), "SUCCESS");
   EXPECT_EQ(cb->find("responseCode")->asInt(), 200);
