@@ -6,6 +6,7 @@
 #include "core/store/array_literal.h"
 #include "core/store/connection.h"
 #include "core/store/group_commit_tx.h"
+#include "core/store/row_mapping.h"
 #include "core/store/sealer.h"
 #include "core/store/sql_states.h"
 
@@ -56,11 +57,6 @@ const std::string kClaimSql =
     sql::kind(model::Kind::kEvent) +
     " LIMIT 1) ev ON true "
     "ORDER BY upd.due_at";
-
-std::optional<std::string> optStr(const pqxx::field& f) {
-  if (f.is_null()) return std::nullopt;
-  return std::string(f.c_str());
-}
 
 // `open`: false reads the row's ids and lease only, leaving its sealed fields empty.
 model::Claimed claimedFromRow(const pqxx::row& r, const Sealer* sealer, bool open = true) {

@@ -27,8 +27,6 @@ std::string pairsJson(const model::Headers& h) {
   return w.take();
 }
 
-const char* nullable(const std::optional<std::string>& s) { return s ? s->c_str() : nullptr; }
-
 // A delivery handed to this node's engine at creation is stored leased (FIRING).
 const char* storedState(const model::PlannedDelivery& d) {
   return model::toString(d.leaseUntil ? model::State::kFiring : d.state);
@@ -311,7 +309,7 @@ Result<model::IncomingEvent> EventStore::loadEvent(const std::string& id,
         "SELECT id, project_id, source, event_type, headers, query, body, content_type, "
         "ts_to_ms(received_at), key_id FROM events WHERE id = $1 AND ($2::uuid IS NULL OR "
         "project_id = $2::uuid)",
-        id, nullable(projectId));
+        id, orNull(projectId));
     if (r.empty()) return;
     model::IncomingEvent e;
     e.id = r[0][0].c_str();
@@ -392,13 +390,13 @@ Result<std::vector<EventView>> EventStore::listEvents(const std::optional<std::s
     std::string where =
         "WHERE ($1::uuid IS NULL OR project_id = $1::uuid) AND ($2::text IS NULL OR source = "
         "$2::text) AND ($3::text IS NULL OR event_type = $3::text) ";
-    *total = tx.exec_params("SELECT count(*) FROM events " + where, nullable(projectId),
-                            nullable(source), nullable(type))[0][0]
+    *total = tx.exec_params("SELECT count(*) FROM events " + where, orNull(projectId),
+                            orNull(source), orNull(type))[0][0]
                  .as<long long>();
     auto r = tx.exec_params(
         "SELECT id, project_id, source, event_type, ts_to_ms(received_at) FROM events " + where +
             "ORDER BY received_at DESC, id DESC LIMIT $4 OFFSET $5",
-        nullable(projectId), nullable(source), nullable(type), page.limit,
+        orNull(projectId), orNull(source), orNull(type), page.limit,
         static_cast<long long>(page.page - 1) * page.limit);
     for (const auto& row : r) {
       EventView v;
@@ -424,7 +422,7 @@ Result<DeliveryView> EventStore::getDelivery(const std::string& id,
         "SELECT " + kDeliveryColumns +
         "FROM deliveries d WHERE d.id = $1 AND d.kind = " + sql::kind(model::Kind::kEvent) +
         " AND ($2::uuid IS NULL OR d.project_id = $2::uuid)";
-    auto r = tx.exec_params(kSql, id, nullable(projectId));
+    auto r = tx.exec_params(kSql, id, orNull(projectId));
     if (r.empty()) return;
     out = deliveryFromRow(r[0]);
     out->logs = readAttempts(tx, id, db_.sealer().get(), out->projectId);
@@ -445,12 +443,12 @@ Result<std::vector<DeliveryView>> EventStore::listDeliveries(
         "WHERE d.kind = " + sql::kind(model::Kind::kEvent) +
         " AND ($1::uuid IS NULL OR d.project_id = $1::uuid) AND ($2::text IS "
         "NULL OR d.status = $2::text) AND ($3::text IS NULL OR d.destination = $3::text) ";
-    *total = tx.exec_params("SELECT count(*) FROM deliveries d " + where, nullable(projectId), s,
-                            nullable(destination))[0][0]
+    *total = tx.exec_params("SELECT count(*) FROM deliveries d " + where, orNull(projectId), s,
+                            orNull(destination))[0][0]
                  .as<long long>();
     auto r = tx.exec_params("SELECT " + kDeliveryColumns + "FROM deliveries d " + where +
                                 "ORDER BY d.created_at DESC, d.id DESC LIMIT $4 OFFSET $5",
-                            nullable(projectId), s, nullable(destination), page.limit,
+                            orNull(projectId), s, orNull(destination), page.limit,
                             static_cast<long long>(page.page - 1) * page.limit);
     for (const auto& row : r) out.push_back(deliveryFromRow(row));
   });

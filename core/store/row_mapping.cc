@@ -6,6 +6,11 @@
 
 namespace dispatch::store {
 
+std::optional<std::string> optStr(const pqxx::field& f) {
+  if (f.is_null()) return std::nullopt;
+  return std::string(f.c_str());
+}
+
 std::vector<model::Attempt> readAttempts(pqxx::transaction_base& tx, const std::string& deliveryId,
                                          const Sealer* sealer, const std::string& projectId) {
   std::vector<model::Attempt> out;
@@ -45,8 +50,6 @@ const std::string kCreateJobSql =
     sql::kind(model::Kind::kJob) + ", j.id, $4, j.id::text, " +
     sql::state(model::State::kScheduled) +
     ", ms_to_ts($6), ms_to_ts($9), ms_to_ts($9), $15 FROM j RETURNING id";
-
-const char* orNull(const std::optional<std::string>& s) { return s ? s->c_str() : nullptr; }
 
 }  // namespace
 

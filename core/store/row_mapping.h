@@ -1,6 +1,7 @@
 // Shared row readers for the store (internal to core/store/).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,10 @@
 namespace dispatch::store {
 
 class Sealer;
+
+// A nullable column as an optional, and an optional as a nullable query parameter.
+std::optional<std::string> optStr(const pqxx::field& f);
+inline const char* orNull(const std::optional<std::string>& s) { return s ? s->c_str() : nullptr; }
 
 // The attempt log of a delivery of `projectId`, newest first, response bodies opened.
 std::vector<model::Attempt> readAttempts(pqxx::transaction_base& tx, const std::string& deliveryId,

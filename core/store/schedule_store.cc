@@ -25,11 +25,6 @@ const char* const kColumns =
     "   AND j.schedule_tick IS NOT NULL AND j.fire_at <= now()), s.key_id "
     "FROM schedules s ";
 
-std::optional<std::string> optStr(const pqxx::field& f) {
-  if (f.is_null()) return std::nullopt;
-  return std::string(f.c_str());
-}
-
 std::optional<TimeMs> optMs(const pqxx::field& f) {
   if (f.is_null()) return std::nullopt;
   return f.as<long long>();
@@ -62,9 +57,7 @@ model::Schedule scheduleFromRow(const pqxx::row& r, const Sealer* sealer) {
   return s;
 }
 
-const char* orNull(const std::optional<std::string>& s) { return s ? s->c_str() : nullptr; }
-
-std::optional<long long> orNull(const std::optional<TimeMs>& t) {
+std::optional<long long> msOrNull(const std::optional<TimeMs>& t) {
   if (!t) return std::nullopt;
   return static_cast<long long>(*t);
 }
@@ -108,7 +101,7 @@ Status ScheduleStore::create(const model::Schedule& s) {
         "updated_at, key_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,ms_to_ts($12),"
         "ms_to_ts($13),ms_to_ts($14),$15)",
         s.id, s.projectId, s.title, s.webhookUrl, seal(kFieldSchedulePayload, s.payload), headers,
-        orNull(s.callbackUrl), s.redactResponse, s.cron, s.timezone, s.paused, orNull(s.nextTick),
+        orNull(s.callbackUrl), s.redactResponse, s.cron, s.timezone, s.paused, msOrNull(s.nextTick),
         static_cast<long long>(s.createdAt), static_cast<long long>(s.updatedAt),
         seal.keyIdParam());
     tx.commit();
@@ -186,7 +179,7 @@ Result<model::Schedule> ScheduleStore::update(const std::string& id,
         "next_fire_at = ms_to_ts($11), updated_at = ms_to_ts($12), key_id = $13 WHERE id = $1",
         id, s->title, s->webhookUrl, seal(kFieldSchedulePayload, s->payload), headers,
         orNull(s->callbackUrl), s->redactResponse, s->cron, s->timezone, s->paused,
-        orNull(s->nextTick), static_cast<long long>(now), seal.keyIdParam());
+        msOrNull(s->nextTick), static_cast<long long>(now), seal.keyIdParam());
     tx.commit();
   });
   if (!st) return st;
@@ -250,7 +243,7 @@ Result<TickBatch> ScheduleStore::tick(TimeMs now, TimeMs horizon, int limit,
         }
       }
       tx.exec_params("UPDATE schedules SET next_fire_at = ms_to_ts($2) WHERE id = $1", s.id,
-                     orNull(p.next));
+                     msOrNull(p.next));
       ++out.schedules;
     }
     tx.commit();
