@@ -359,6 +359,18 @@ SQL
 # bench_ratio A B: A / B with two decimals ("-" when B is 0).
 bench_ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b + 0 == 0) print "-"; else printf "%.2f", a / b }'; }
 
+# bench_ratios_to_plain SCENARIO PLAIN METRIC...: for each metric the plain scenario reported
+# earlier in this run, records SCENARIO's <metric>_vs_plain (SCENARIO's figure ÷ PLAIN's).
+bench_ratios_to_plain() {
+  local scenario=$1 plain_scenario=$2 m plain
+  shift 2
+  for m in "$@"; do
+    plain=$(bench_last_result "$plain_scenario" "$m")
+    [ -z "$plain" ] || bench_result "$scenario" "${m}_vs_plain" \
+      "$(bench_ratio "$(bench_last_result "$scenario" "$m")" "$plain")" x
+  done
+}
+
 # bench_wait_received PORT BASE EXPECTED LIMIT_S: waits until the nginx on PORT has answered
 # EXPECTED requests since its counter read BASE, for at most LIMIT_S seconds (or 15 s without
 # progress). Sets RECEIVED (requests since BASE) and RECEIVE_SECS (time waited).

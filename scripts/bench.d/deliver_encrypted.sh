@@ -19,10 +19,5 @@ scenario_deliver_encrypted() {
   bench_result "$SCENARIO" dispatch_deliveries_per_s "$D_RATE" del/s
   deliver_dispatch_results "$n"
   bench_sealed_check
-  local m plain
-  for m in dispatch_deliveries_per_s cpu_per_delivery; do
-    plain=$(bench_last_result deliver "$m")
-    [ -z "$plain" ] || bench_result "$SCENARIO" "${m}_vs_plain" \
-      "$(bench_ratio "$(bench_last_result "$SCENARIO" "$m")" "$plain")" x
-  done
+  bench_ratios_to_plain "$SCENARIO" deliver dispatch_deliveries_per_s cpu_per_delivery
 }

@@ -17,10 +17,5 @@ scenario_ingest_encrypted() {
   bench_signed_body
   bench_router_throughput 1 "" "$secs" "$drain"
   bench_sealed_check
-  local m plain
-  for m in events_per_s cpu_per_event; do
-    plain=$(bench_last_result ingest "$m")
-    [ -z "$plain" ] || bench_result "$SCENARIO" "${m}_vs_plain" \
-      "$(bench_ratio "$(bench_last_result "$SCENARIO" "$m")" "$plain")" x
-  done
+  bench_ratios_to_plain "$SCENARIO" ingest events_per_s cpu_per_event
 }
