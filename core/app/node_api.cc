@@ -18,11 +18,16 @@ NodeApi::NodeApi(store::Db& db, store::GroupCommitter& committer, delivery::Engi
           [&ticker] { ticker.wake(); }),
       events_(
           db, [&holder] { return holder.get(); }, [&engine](TimeMs due) { engine.notifyDue(due); }),
+      destinations_(
+          db, [&holder] { return holder.get(); }, systemClock(),
+          [&engine](TimeMs due) { engine.notifyDue(due); },
+          [&engine] { engine.health().refreshNow(); }),
       readiness_(db.url()),
       ctx_{.jobs = jobs_,
            .keys = keys_,
            .schedules = schedules_,
            .events = events_,
+           .destinations = destinations_,
            .ingest = ingest_,
            .config = [&holder] { return holder.get()->configPtr(); },
            .routing = [&holder] { return holder.get(); },
@@ -36,6 +41,7 @@ NodeApi::NodeApi(store::Db& db, store::GroupCommitter& committer, delivery::Engi
   http::addScheduleRoutes(router_, ctx_);
   http::addHookRoutes(router_, ctx_);
   http::addEventRoutes(router_, ctx_);
+  http::addDestinationRoutes(router_, ctx_);
   http::addAdminRoutes(router_, ctx_);
 }
 

@@ -36,6 +36,7 @@ class NodeApi {
   jobs::KeyService keys_;
   jobs::ScheduleService schedules_;
   ingest::EventService events_;
+  ingest::DestinationService destinations_;
   http::AuthThrottle authThrottle_;
   ReadinessProbe readiness_;
   http::ApiContext ctx_;

@@ -100,6 +100,14 @@ struct SourceConfig {
   std::string idempotencyHeader;
 };
 
+// `circuit_breaker`: after `failures` failed attempts in a row the destination's circuit
+// opens; deliveries wait, unattempted, for `coolDownMs`, then one trial goes out.
+struct CircuitBreakerConfig {
+  bool enabled = true;          // `circuit_breaker: off` disables
+  int failures = 10;            // Default: 10
+  int64_t coolDownMs = 60'000;  // Default: 1m
+};
+
 struct DestinationConfig {
   std::string name;
   std::string type;  // plugin name
@@ -110,6 +118,7 @@ struct DestinationConfig {
   model::RetryPolicy retry;          // default: 7 attempts, exponential 10s, cap 1h
   std::optional<double> rateLimitPerSec;
   bool redactResponse = false;
+  CircuitBreakerConfig circuitBreaker;
   std::vector<std::string> secrets;  // overrides the project's signing secrets
   // Plugin-specific keys (template, path, …) as strings, for the plugin's own validation.
   std::map<std::string, std::string> options;

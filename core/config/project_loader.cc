@@ -201,6 +201,24 @@ void readHeaders(Reader& r, const Field& f, std::map<std::string, std::string>& 
   });
 }
 
+// `circuit_breaker: off`, or `{ failures: N, cool_down: D }` (either may be left out).
+void readCircuitBreaker(Reader& r, const Field& f, CircuitBreakerConfig& cb) {
+  if (f.node.IsScalar()) {
+    auto v = r.string(f);
+    if (!v) return;
+    if (*v == "off") {
+      cb.enabled = false;
+      return;
+    }
+    return r.error(f, "must be off or a map { failures, cool_down }");
+  }
+  r.readMap(f, {{"failures",
+                 [&](const Field& x) {
+                   if (auto n = r.integer(x, 1, 1'000'000)) cb.failures = static_cast<int>(*n);
+                 }},
+                {"cool_down", [&](const Field& x) { set(cb.coolDownMs, r.duration(x, true)); }}});
+}
+
 void readDestination(Reader& r, const Field& f, std::set<std::string>& names,
                      DestinationConfig& d) {
   d.location = r.location(f.node);
@@ -228,6 +246,7 @@ void readDestination(Reader& r, const Field& f, std::set<std::string>& names,
          if (!d.rateLimitPerSec) r.error(x, "must be a rate like 50/s or 10/m (or per second)");
        }},
       {"redact_response", [&](const Field& x) { set(d.redactResponse, r.boolean(x)); }},
+      {"circuit_breaker", [&](const Field& x) { readCircuitBreaker(r, x, d.circuitBreaker); }},
       {"secret", [&](const Field& x) { d.secrets = r.secretList(x, whsecSecretError); }},
   };
   // Plugin-specific keys (template, path, …): the plugin validates them at startup.

@@ -175,6 +175,13 @@ model::Completion AttemptRunner::runEvent(const model::Claimed& d, const route::
     return complete(d, gone, model::RetryPolicy{}, now, now, false);
   }
   const config::DestinationConfig& dc = *dest->config;
+  if (health_ && !health_->mayAttempt(d.projectId, dc, d.id)) {
+    model::Completion c;
+    c.deliveryId = d.id;
+    c.leaseSeq = d.leaseSeq;
+    c.held = true;
+    return c;
+  }
   if (dc.rateLimitPerSec) {
     int64_t wait = limiter_.acquire(d.projectId + "/" + dc.name, *dc.rateLimitPerSec, now);
     if (wait > 0) {
@@ -217,7 +224,9 @@ model::Completion AttemptRunner::runEvent(const model::Claimed& d, const route::
   }
   addExtraHeaders(h, d.headersJson, prefix, false);
   plugin::DeliveryResult res = dest->impl->deliver(pd);
-  return complete(d, res, dc.retry, now, clock_.nowMs(), dc.redactResponse);
+  model::Completion c = complete(d, res, dc.retry, now, clock_.nowMs(), dc.redactResponse);
+  if (health_) health_->record(d.projectId, dc, d.id, res, c.lastError, now);
+  return c;
 }
 
 }  // namespace dispatch::delivery

@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 
+#include "core/delivery/destination_health.h"
 #include "core/delivery/rate_limiter.h"
 #include "core/model/delivery.h"
 #include "core/plugin/destination.h"
@@ -18,12 +19,16 @@ using RoutingSource = std::function<std::shared_ptr<const route::Routing>()>;
 
 class AttemptRunner {
  public:
-  AttemptRunner(RoutingSource routing, plugin::HttpSender& http, const Clock& clock)
-      : routing_(std::move(routing)), http_(http), clock_(clock) {}
+  // With `health`, event deliveries pass their destination's gate (held while paused or
+  // while its circuit is open) and report their outcomes to it.
+  AttemptRunner(RoutingSource routing, plugin::HttpSender& http, const Clock& clock,
+                DestinationHealth* health = nullptr)
+      : routing_(std::move(routing)), http_(http), clock_(clock), health_(health) {}
 
   // One attempt; never throws. The Completion carries the attempt log row and the next
   // state; for a job reaching SUCCESS or DEAD with a callbackUrl, the callback to create;
-  // for a rate-limited destination, a deferral (no attempt made).
+  // for a rate-limited destination, a deferral, and for a paused or tripped one a hold (no
+  // attempt made either way).
   model::Completion run(const model::Claimed& d);
 
  private:
@@ -33,6 +38,7 @@ class AttemptRunner {
   RoutingSource routing_;
   plugin::HttpSender& http_;
   const Clock& clock_;
+  DestinationHealth* health_;
   RateLimiter limiter_;
 };
 

@@ -125,6 +125,10 @@ bool CompletionWriter::commit(const std::vector<model::Completion>& batch,
 
 void CompletionWriter::afterCommit(const model::Completion& c) {
   auto& m = metrics::global();
+  if (c.held) {
+    m.deliveryHeld.inc();  // waits in the store until its destination's gate opens
+    return;
+  }
   if (c.deferred) {
     m.deliveryDeferred.inc();
     notifyDue_(c.nextAttemptAt);

@@ -41,7 +41,8 @@ int64_t heartbeatMs(const EngineOptions& o) {
 Engine::Engine(store::Db& db, RoutingSource routing, plugin::HttpSender& http, const Clock& clock,
                EngineOptions options, store::GroupCommitter* committer)
     : store_(db, committer),
-      runner_(std::move(routing), http, clock),
+      health_(db, routing, clock, [this](TimeMs t) { scheduler_.notifyDue(t); }),
+      runner_(std::move(routing), http, clock, &health_),
       clock_(clock),
       opts_(options),
       congestion_(clock, congestionOptions(options)),
@@ -63,6 +64,7 @@ Engine::~Engine() { stop(0); }
 
 void Engine::start() {
   if (started_.exchange(true)) return;
+  health_.start();  // the gates are known before the first claim
   scheduler_.start();
   renewer_.start();
   pool_.start();
@@ -110,6 +112,7 @@ void Engine::stop(int64_t graceMs) {
   } else {
     pool_.finish(/*detach=*/false);
   }
+  health_.stop();  // after the last attempt: its counts and circuit changes are written
 }
 
 }  // namespace dispatch::delivery

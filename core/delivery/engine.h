@@ -18,6 +18,7 @@
 #include "core/delivery/attempt_runner.h"
 #include "core/delivery/completion_writer.h"
 #include "core/delivery/congestion.h"
+#include "core/delivery/destination_health.h"
 #include "core/delivery/handoff.h"
 #include "core/delivery/lease_renewer.h"
 #include "core/delivery/scheduler.h"
@@ -67,6 +68,8 @@ class Engine : public Handoff {
   void stop(int64_t graceMs);
   // Something becomes due at `due` (created on this node, or heard of via NOTIFY).
   void notifyDue(TimeMs due);
+  // Destination gates (pause, circuit breaker) and health as this node sees them.
+  DestinationHealth& health() { return health_; }
 
   // Handoff: deliveries stored already leased to this node.
   int reserve(int n) override;
@@ -75,6 +78,7 @@ class Engine : public Handoff {
 
  private:
   store::DeliveryStore store_;  // completions and releases, through the shared pool
+  DestinationHealth health_;    // before runner_, which holds it
   AttemptRunner runner_;
   const Clock& clock_;
   const EngineOptions opts_;

@@ -12,6 +12,7 @@
 #include "core/config/config.h"
 #include "core/http/request.h"
 #include "core/http/router.h"
+#include "core/ingest/destination_service.h"
 #include "core/ingest/event_service.h"
 #include "core/ingest/ingest_service.h"
 #include "core/jobs/job_service.h"
@@ -32,6 +33,7 @@ struct ApiContext {
   jobs::KeyService& keys;
   jobs::ScheduleService& schedules;
   ingest::EventService& events;
+  ingest::DestinationService& destinations;
   ingest::IngestService& ingest;
   std::function<std::shared_ptr<const config::Config>()> config;
   // The routing table of the current config snapshot.
@@ -72,6 +74,7 @@ void addJobRoutes(Router& router, ApiContext& ctx);
 void addScheduleRoutes(Router& router, ApiContext& ctx);
 void addHookRoutes(Router& router, ApiContext& ctx);
 void addEventRoutes(Router& router, ApiContext& ctx);
+void addDestinationRoutes(Router& router, ApiContext& ctx);
 void addAdminRoutes(Router& router, ApiContext& ctx);
 
 // Writes "pagination":{"total","page","limit","totalPages"} into an open object.

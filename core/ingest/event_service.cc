@@ -1,6 +1,7 @@
 // Events and deliveries: scoped reads, replay, retry and redrive.
 #include "core/ingest/event_service.h"
 
+#include "core/ingest/destination_service.h"
 #include "core/ingest/replay.h"
 
 namespace dispatch::ingest {
@@ -54,16 +55,13 @@ Result<store::DeliveryView> EventService::retry(const std::optional<std::string>
 Result<int64_t> EventService::redrive(const std::optional<std::string>& scope,
                                       const std::optional<std::string>& project,
                                       const std::string& destination) {
-  std::string projectId;
-  if (scope) {
-    projectId = *scope;
-  } else {
-    if (!project || project->empty()) return Status(Code::kInvalid, "project is required");
-    auto row = projects_.find(*project);
-    if (!row) return row.status();
-    projectId = row->id;
+  auto projectId = callerProject(projects_, scope, project);
+  if (!projectId) return projectId.status();
+  auto routing = routing_();
+  if (!routing || routing->destination(*projectId, destination) == nullptr) {
+    return Status(Code::kNotFound, "Destination not found");
   }
-  auto n = events_.redrive(projectId, destination);
+  auto n = events_.redrive(*projectId, destination);
   if (n) wake();
   return n;
 }

@@ -55,7 +55,7 @@ class EventService {
   Result<store::DeliveryView> retry(const std::optional<std::string>& scope, const std::string& id);
   // Every DEAD delivery of `destination` → SCHEDULED due now; the count. A key redrives in
   // its own project; the admin names one (`project`, a name or id): kInvalid without it,
-  // kNotFound for an unknown one.
+  // kNotFound for an unknown one, and for a destination the project's config does not name.
   Result<int64_t> redrive(const std::optional<std::string>& scope,
                           const std::optional<std::string>& project,
                           const std::string& destination);

@@ -70,6 +70,9 @@ struct Completion {
   std::optional<std::string> lastError;  // summary for the delivery row
   // No attempt was made (rate limit): hand the delivery back, due at nextAttemptAt.
   bool deferred = false;
+  // No attempt was made (destination paused, circuit open): the delivery waits, held, with
+  // its due time, until the destination is resumed or its circuit lets it through.
+  bool held = false;
   // When set, a callback delivery created in the same transaction (jobs with callbackUrl).
   struct Callback {
     std::string id;

@@ -27,7 +27,7 @@ const std::string kClaimSql =
     "WITH due AS (SELECT id FROM deliveries WHERE status IN " +
     sql::from(model::Transition::kClaim) +
     " "
-    "  AND due_at <= ms_to_ts($2) ORDER BY due_at LIMIT $1 FOR UPDATE SKIP LOCKED), "
+    "  AND NOT held AND due_at <= ms_to_ts($2) ORDER BY due_at LIMIT $1 FOR UPDATE SKIP LOCKED), "
     "expired AS (SELECT id FROM deliveries WHERE status IN " +
     sql::from(model::Transition::kReclaim) +
     " "
@@ -143,7 +143,8 @@ Result<std::vector<TimeMs>> DeliveryStore::dueTimes(TimeMs now, TimeMs until, in
     static const std::string kSql =
         "SELECT ts_to_ms(due_at) FROM deliveries WHERE status IN " +
         sql::from(model::Transition::kClaim) +
-        " AND due_at > ms_to_ts($1) AND due_at <= ms_to_ts($2) ORDER BY due_at LIMIT $3";
+        " AND NOT held AND due_at > ms_to_ts($1) AND due_at <= ms_to_ts($2) ORDER BY due_at "
+        "LIMIT $3";
     auto r =
         tx.exec_params(kSql, static_cast<long long>(now), static_cast<long long>(until), limit);
     for (const auto& row : r) out.push_back(row[0].as<long long>());
@@ -188,6 +189,13 @@ const std::string kDeferSql =
     ", due_at = ms_to_ts($3), lease_until = NULL, updated_at = now() "
     "WHERE id = $1 AND lease_seq = $2 AND lease_until IS NOT NULL RETURNING id";
 
+// A held delivery goes back to waiting, unattempted, with its due time: its destination is
+// paused or its circuit open (delivery/destination_health.h). Resuming clears `held`.
+const std::string kHoldSql =
+    "UPDATE deliveries SET status = " + sql::released() +
+    ", held = true, lease_until = NULL, updated_at = now() "
+    "WHERE id = $1 AND lease_seq = $2 AND lease_until IS NOT NULL RETURNING id";
+
 void insertCallback(pqxx::transaction_base& tx, const model::Completion::Callback& cb,
                     const Sealer* sealer) {
   static const std::string kSql =
@@ -203,6 +211,11 @@ void insertCallback(pqxx::transaction_base& tx, const model::Completion::Callbac
 // Writes one completion; returns false when the lease was taken over (nothing written).
 bool writeCompletion(Connection& conn, pqxx::transaction_base& tx, const model::Completion& c,
                      const Sealer* sealer) {
+  if (c.held) {
+    conn.prepared("delivery_hold", kHoldSql);
+    return !tx.exec_prepared("delivery_hold", c.deliveryId, static_cast<long long>(c.leaseSeq))
+                .empty();
+  }
   if (c.deferred) {
     conn.prepared("delivery_defer", kDeferSql);
     return !tx.exec_prepared("delivery_defer", c.deliveryId, static_cast<long long>(c.leaseSeq),
@@ -275,7 +288,7 @@ Status DeliveryStore::completeBatch(const std::vector<model::Completion>& cs,
   bool anyAttempt = false;
   auto sealer = db_.sealer();
   for (const auto& c : cs) {
-    if (c.deferred) continue;
+    if (c.deferred || c.held) continue;
     anyAttempt = true;
     const auto& a = c.attempt;
     cols[kId].raw(c.deliveryId);
@@ -321,7 +334,7 @@ Status DeliveryStore::completeBatch(const std::vector<model::Completion>& cs,
     }
     for (size_t i = 0; i < cs.size(); ++i) {
       const auto& c = cs[i];
-      if (c.deferred) {
+      if (c.deferred || c.held) {
         (*ours)[i] = writeCompletion(conn, tx, c, sealer.get());
       } else if (written.count(c.deliveryId) > 0) {
         (*ours)[i] = true;

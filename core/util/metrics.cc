@@ -2,6 +2,8 @@
 #include "core/util/metrics.h"
 
 #include <cstdio>
+#include <map>
+#include <mutex>
 
 namespace dispatch::metrics {
 
@@ -52,6 +54,17 @@ void counter(std::string& out, const char* name, const char* help,
 
 }  // namespace
 
+namespace {
+std::mutex& blocksMutex() {
+  static std::mutex m;
+  return m;
+}
+std::map<std::string, std::string>& blocks() {
+  static std::map<std::string, std::string> b;
+  return b;
+}
+}  // namespace
+
 std::string render() {
   Registry& r = global();
   std::string out;
@@ -68,6 +81,9 @@ std::string render() {
            {"outcome=\"dead\"", &r.deliveryDead}});
   counter(out, "dispatch_delivery_deferred_total", "Deliveries deferred by a rate limit.",
           {{"", &r.deliveryDeferred}});
+  counter(out, "dispatch_delivery_held_total",
+          "Deliveries held without an attempt: destination paused or circuit open.",
+          {{"", &r.deliveryHeld}});
   counter(out, "dispatch_retention_deleted_total",
           "Rows deleted by retention (events with their deliveries; jobs with theirs).",
           {{"kind=\"event\"", &r.retentionEvents}, {"kind=\"job\"", &r.retentionJobs}});
@@ -93,7 +109,14 @@ std::string render() {
   out += "# HELP dispatch_store_commit_duration_seconds Group-commit transaction time.\n";
   out += "# TYPE dispatch_store_commit_duration_seconds histogram\n";
   r.storeCommitLatency.render(out, "dispatch_store_commit_duration_seconds", "");
+  std::lock_guard<std::mutex> g(blocksMutex());
+  for (const auto& [key, text] : blocks()) out += text;
   return out;
+}
+
+void setBlock(const std::string& key, std::string text) {
+  std::lock_guard<std::mutex> g(blocksMutex());
+  blocks()[key] = std::move(text);
 }
 
 }  // namespace dispatch::metrics

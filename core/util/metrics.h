@@ -47,6 +47,7 @@ struct Registry {
   Counter ingestAccepted, ingestDuplicate, ingestRejected;
   Counter jobsCreated;
   Counter deliverySuccess, deliveryRetry, deliveryDead, deliveryDeferred;
+  Counter deliveryHeld;  // handed back unattempted: destination paused or circuit open
   Counter retentionEvents, retentionJobs;  // deleted by retention
   Gauge queueDepth;                        // claimed and waiting for a worker, plus in flight
   Gauge httpConnections;                   // open client connections
@@ -61,5 +62,9 @@ Registry& global();
 
 // The whole exposition text.
 std::string render();
+
+// Sets a block of exposition lines (with their HELP and TYPE) kept under `key` and appended
+// to render(): series whose label sets change at run time, such as one per destination.
+void setBlock(const std::string& key, std::string text);
 
 }  // namespace dispatch::metrics
