@@ -1,6 +1,8 @@
 // Subcommand parsing and the non-server commands of contracts/cli.md.
 #include "core/app/cli.h"
 
+#include <algorithm>
+
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -187,6 +189,11 @@ int cmdRedrive(const Args& a) {
   applySealing(db, *cfg);
   auto pid = prepareProject(db, *cfg, project);
   if (!pid) return userError(pid.status().message());
+  // As the endpoint: a destination the project's config does not name is not found.
+  const config::ProjectConfig* p = cfg->findProject(project);
+  const bool named = p && std::any_of(p->destinations.begin(), p->destinations.end(),
+                                      [&](const auto& d) { return d.name == a.positional[1]; });
+  if (!named) return userError("Destination not found");
   auto n = store::EventStore(db, nullptr).redrive(*pid, a.positional[1]);
   if (!n) return userError(n.status().message());
   std::printf("rearmed %lld\n", static_cast<long long>(*n));
