@@ -2,7 +2,6 @@
 #include "core/app/cli.h"
 
 #include <algorithm>
-
 #include <cstdio>
 #include <cstring>
 #include <map>
