@@ -6,6 +6,7 @@
 #include <random>
 
 #include "core/delivery/outcome.h"
+#include "core/delivery/signed_delivery.h"
 #include "core/model/retry_policy.h"
 #include "core/util/json.h"
 #include "core/util/uuid.h"
@@ -211,10 +212,6 @@ model::Completion AttemptRunner::runEvent(const model::Claimed& d, const route::
   Headers& h = pd.headers;
   h.emplace_back("Content-Type", d.eventContentType.value_or("application/json"));
   h.emplace_back("User-Agent", "Dispatch/" DISPATCH_VERSION);
-  for (auto& sh :
-       verify::standardWebhookHeaders(dest->signingKeys, d.messageId, now / 1000, pd.body)) {
-    h.push_back(std::move(sh));
-  }
   h.emplace_back(prefix + "-Event-ID", pd.eventId);
   h.emplace_back(prefix + "-Endpoint-ID", route::endpointIdFor(dest->project->name, d.source));
   h.emplace_back(prefix + "-Event-Type", d.eventType);
@@ -223,6 +220,12 @@ model::Completion AttemptRunner::runEvent(const model::Claimed& d, const route::
     if (!isReserved(k, prefix)) setHeader(h, k, v);
   }
   addExtraHeaders(h, d.headersJson, prefix, false);
+  // Signed after the plugin renders: the signature covers the bytes it sends.
+  if (auto unrenderable =
+          renderAndSign(*dest->impl, pd, dest->signingKeys, d.messageId, now / 1000)) {
+    return complete(d, plugin::DeliveryResult::permanent(*unrenderable), dc.retry, now,
+                    clock_.nowMs(), dc.redactResponse);
+  }
   plugin::DeliveryResult res = dest->impl->deliver(pd);
   model::Completion c = complete(d, res, dc.retry, now, clock_.nowMs(), dc.redactResponse);
   if (health_) health_->record(d.projectId, dc, d.id, res, c.lastError, now);

@@ -1,6 +1,7 @@
-// Performs one attempt of a claimed delivery: builds the request (body, Standard Webhooks
-// signature, prefixed headers), hands it to the destination (jobs and callbacks: a plain
-// POST), and decides what follows with the retry policy. Thread-safe.
+// Performs one attempt of a claimed delivery: builds the request (body, prefixed headers), has
+// the destination render the bytes it sends and signs those (Standard Webhooks), hands it to
+// the destination (jobs and callbacks: a plain POST of the signed body), and decides what
+// follows with the retry policy. Thread-safe.
 #pragma once
 
 #include <functional>

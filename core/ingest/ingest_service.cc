@@ -122,7 +122,8 @@ void IngestService::acceptAsync(const route::Routing& routing, const HookRequest
   e.body = req.body;
   if (auto ct = req.header("Content-Type")) e.contentType = text::storable(*ct);
   if (!src->source->idempotencyHeader.empty()) {
-    auto v = req.header(src->source->idempotencyHeader);
+    auto v = verify::idempotencyHeaderValue(src->source->verify.preset,
+                                            src->source->idempotencyHeader, req.header);
     if (v && !v->empty()) e.idempotencyKey = idempotencyValue(*v);
   }
   e.receivedAt = clock_.nowMs();

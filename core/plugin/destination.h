@@ -1,7 +1,8 @@
 // The destination plugin API. Standard library only, so a `.so` plugin's ABI drags in
-// neither Poco nor yaml-cpp. A plugin performs ONE attempt and reports what happened; the
-// engine owns retries, signing, the network policy, timeouts and logging (Fluent Bit's
-// "plugins classify, the engine decides").
+// neither Poco nor yaml-cpp. A plugin renders the bytes it will send, then performs ONE
+// attempt and reports what happened; the engine owns retries, signing (over the rendered
+// bytes), the network policy, timeouts and logging (Fluent Bit's "plugins classify, the engine
+// decides").
 #pragma once
 
 #include <cstdint>
@@ -15,7 +16,8 @@
 namespace dispatch::plugin {
 
 // Bumped on any incompatible change of this header; checked when a .so is loaded.
-inline constexpr int kApiVersion = 1;
+// 2: Destination::render(), so the engine signs the bytes a plugin actually sends.
+inline constexpr int kApiVersion = 2;
 
 // A read-only view of a destination's config entry: its plugin-specific scalar keys
 // (`url`, `template`, `path`, …) as strings. Replaces a YAML node in the API.
@@ -44,8 +46,11 @@ struct Delivery {
   // as of their creation, contracts/config.md); empty: the destination's configured `url`.
   std::string url;
   int attempt = 1;  // 1-based
-  // The delivered body (after any transform) and the headers the engine prepared:
-  // Content-Type, User-Agent, Standard Webhooks trio, X-<P>-… and configured headers.
+  // In render(): the delivered body (after any transform), and the headers the engine
+  // prepared — Content-Type, User-Agent, X-<P>-…, configured and transform headers.
+  // In deliver(): the body render() returned, and those headers completed with the rendered
+  // Content-Type and the Standard Webhooks trio (webhook-id, webhook-timestamp,
+  // webhook-signature) signed over exactly that body. Send (or write) both as given.
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
   int64_t timeoutMs = 15'000;
@@ -79,10 +84,31 @@ class HttpSender {
                               int64_t maxResponseBytes) = 0;
 };
 
-// A configured destination. deliver() is called from many worker threads at once.
+// What a destination will send for one delivery: render()'s answer.
+struct Rendered {
+  std::string body;         // the exact bytes deliver() will send or write
+  std::string contentType;  // their Content-Type; empty: the engine's header stays
+  std::string error;        // not empty: nothing can be sent; the attempt fails for good with it
+
+  static Rendered as(std::string body, std::string contentType = {}) {
+    return Rendered{std::move(body), std::move(contentType), ""};
+  }
+  static Rendered failed(std::string why) { return Rendered{"", "", std::move(why)}; }
+};
+
+// A configured destination. Each attempt is render() then deliver(): the engine signs what
+// render() returned and hands it back as Delivery::body, so every receiver can verify the
+// bytes it gets, whatever the plugin (contracts/signatures.md). Both are called from many
+// worker threads at once, and neither may let an exception escape.
 class Destination {
  public:
   virtual ~Destination() = default;
+  // The exact body this destination sends or writes for `d`, computed from `d` alone; sends
+  // and writes nothing. A plugin that sends the delivered body as it is returns
+  // Rendered::as(d.body); one that formats its own (a chat message) returns that text.
+  virtual Rendered render(const Delivery& d) const = 0;
+  // One attempt with `d` as the engine completed it: d.body is render()'s body, sent
+  // byte for byte, with d.headers (the signature included).
   virtual DeliveryResult deliver(const Delivery& d) = 0;
 };
 

@@ -12,12 +12,6 @@
 namespace dispatch::plugin {
 namespace {
 
-bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-  auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; };
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
-                                            [&](char x, char y) { return lower(x) == lower(y); });
-}
-
 bool isDigits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
@@ -99,18 +93,11 @@ std::string truncateChars(std::string_view s, size_t maxChars) {
   return std::string(s);
 }
 
-std::vector<std::pair<std::string, std::string>> withoutHeaders(
-    const std::vector<std::pair<std::string, std::string>>& headers,
-    std::initializer_list<std::string_view> drop) {
-  std::vector<std::pair<std::string, std::string>> out;
-  out.reserve(headers.size());
-  for (const auto& header : headers) {
-    bool dropped = std::any_of(drop.begin(), drop.end(), [&](std::string_view d) {
-      return equalsIgnoreCase(header.first, d);
-    });
-    if (!dropped) out.push_back(header);
-  }
-  return out;
+std::string utf8Text(std::string_view s) {
+  if (json::isValidUtf8(s)) return std::string(s);
+  // jsonQuote()'s own repair, read back: the two can never disagree.
+  Result<json::Value> v = json::parse(json::quote(s));
+  return v.isOk() ? v->asString() : std::string();
 }
 
 }  // namespace dispatch::plugin

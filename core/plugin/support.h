@@ -1,5 +1,5 @@
-// Helpers the built-in plugins share: config checks, URLs, paths, JSON strings, timestamps,
-// header filtering. Standard library only in the interface; implemented inside the dispatch
+// Helpers the built-in plugins share: config checks, URLs, paths, JSON strings and text,
+// timestamps. Standard library only in the interface; implemented inside the dispatch
 // binary, so a `.so` plugin cannot call these (it sees only destination.h).
 #pragma once
 
@@ -47,9 +47,9 @@ int64_t wallClockMs();
 // the last kept code point is "…" (so the result still has at most `maxChars`).
 std::string truncateChars(std::string_view s, size_t maxChars);
 
-// `headers` without those named in `drop` (ASCII case-insensitive), in their order.
-std::vector<std::pair<std::string, std::string>> withoutHeaders(
-    const std::vector<std::pair<std::string, std::string>>& headers,
-    std::initializer_list<std::string_view> drop);
+// `s` with each invalid UTF-8 sequence replaced by U+FFFD exactly as jsonQuote() does, all
+// else unchanged: the text a JSON string of `s` decodes to (the file plugin renders this, so
+// the signature covers the text its JSON line holds).
+std::string utf8Text(std::string_view s);
 
 }  // namespace dispatch::plugin

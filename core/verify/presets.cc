@@ -2,6 +2,8 @@
 // contracts/signatures.md lists them.
 #include "core/verify/presets.h"
 
+#include <strings.h>
+
 #include <utility>
 
 #include "core/util/crypto.h"
@@ -9,6 +11,11 @@
 
 namespace dispatch::verify {
 namespace {
+
+// Header names compare ASCII case-insensitively.
+bool sameHeaderName(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+}
 
 std::string minimumText() { return std::to_string(kMinSecretBytes) + " bytes"; }
 
@@ -67,7 +74,8 @@ const Preset kPresets[] = {
      .make = internal::makeStandardWebhooksVerifier,
      .secretError = base64KeyError,
      .hasWindow = true,
-     .idempotencyHeader = "webhook-id"},
+     .idempotencyHeader = "webhook-id",
+     .idempotencyAlias = "svix-id"},
     {.name = "api-key", .auth = Auth::kApiKey},
     {.name = kUnsignedPreset, .auth = Auth::kUnsigned},
 };
@@ -81,6 +89,20 @@ const Preset* findPreset(std::string_view name) {
     if (p.name == name) return &p;
   }
   return nullptr;
+}
+
+std::optional<std::string> idempotencyHeaderValue(
+    std::string_view preset, std::string_view configured,
+    const std::function<std::optional<std::string>(std::string_view)>& header) {
+  if (!header || configured.empty()) return std::nullopt;
+  std::optional<std::string> value = header(configured);
+  if (value.has_value()) return value;
+  const Preset* p = findPreset(preset);
+  if (p == nullptr || p->idempotencyAlias.empty() ||
+      !sameHeaderName(configured, p->idempotencyHeader)) {
+    return std::nullopt;
+  }
+  return header(p->idempotencyAlias);
 }
 
 std::string presetNames(const std::function<bool(const Preset&)>& keep) {

@@ -42,6 +42,9 @@ struct Preset {
   std::string_view eventTypeHeader = {};
   std::string_view eventTypePath = {};
   std::string_view idempotencyHeader = {};
+  // The same message id under the sender's other naming, read when a request lacks
+  // idempotencyHeader (standard-webhooks: `svix-id` for `webhook-id`); "" = none.
+  std::string_view idempotencyAlias = {};
 
   // Needs `verify.secret` (and only such presets accept one).
   bool keyed() const { return auth == Auth::kSignature; }
@@ -55,6 +58,15 @@ std::span<const Preset> presets();
 
 // The preset called exactly `name` (case matters), or nullptr.
 const Preset* findPreset(std::string_view name);
+
+// The idempotency value of a request to a source with preset `preset` whose idempotency header
+// is `configured`: that header's value; when the request lacks it and `configured` is the
+// preset's own default, its alias's (so a Svix-named request is deduplicated by the `svix-id`
+// its signature covered, as a standard-named one is by `webhook-id`). nullopt when neither is
+// present. `header` is the request's case-insensitive lookup.
+std::optional<std::string> idempotencyHeaderValue(
+    std::string_view preset, std::string_view configured,
+    const std::function<std::optional<std::string>(std::string_view)>& header);
 
 // The names of the presets `keep` selects (all when empty), joined with ", ".
 std::string presetNames(const std::function<bool(const Preset&)>& keep = nullptr);

@@ -1,6 +1,8 @@
 // Preset `standard-webhooks`: webhook-id, webhook-timestamp and webhook-signature
 // (space-separated `v1,<base64>` entries) over `<id>.<ts>.<body>`, keyed with the
-// base64-decoded secret after its `whsec_` prefix — the scheme we also sign with.
+// base64-decoded secret after its `whsec_` prefix — the scheme we also sign with. The same
+// three headers are accepted under their Svix names (svix-id, svix-timestamp, svix-signature),
+// which Svix sends by default; one request's trio always comes from one naming.
 #include <utility>
 
 #include "core/util/crypto.h"
@@ -38,15 +40,35 @@ std::vector<std::string> parseSignatures(std::string_view value) {
   return digests;
 }
 
+// One naming of the trio.
+struct HeaderNames {
+  std::string_view id;
+  std::string_view timestamp;
+  std::string_view signature;
+};
+constexpr HeaderNames kStandardNames{"webhook-id", "webhook-timestamp", "webhook-signature"};
+constexpr HeaderNames kSvixNames{"svix-id", "svix-timestamp", "svix-signature"};
+
+// The naming the request uses: the standard one whenever `webhook-id` is present at all (even
+// empty or oversized), else Svix's. Never one header from each: a request whose headers mix the
+// two namings lacks part of the chosen trio and fails, so the id, timestamp and signature that
+// verify are always the ones one sender wrote together (and the idempotency key, presets.h,
+// is the id that was verified).
+const HeaderNames& namesOf(const Request& request) {
+  return request.header && request.header(kStandardNames.id).has_value() ? kStandardNames
+                                                                         : kSvixNames;
+}
+
 class StandardWebhooksVerifier final : public Verifier {
  public:
   StandardWebhooksVerifier(std::vector<std::string> secrets, int64_t toleranceMs)
       : keys_(decodeKeys(secrets)), toleranceMs_(toleranceMs) {}
 
   bool verify(const Request& request) const override {
-    std::optional<std::string> id = boundedHeader(request, "webhook-id");
-    std::optional<std::string> timestamp = boundedHeader(request, "webhook-timestamp");
-    std::optional<std::string> signature = boundedHeader(request, "webhook-signature");
+    const HeaderNames& names = namesOf(request);
+    std::optional<std::string> id = boundedHeader(request, names.id);
+    std::optional<std::string> timestamp = boundedHeader(request, names.timestamp);
+    std::optional<std::string> signature = boundedHeader(request, names.signature);
     if (!id.has_value() || !timestamp.has_value() || !signature.has_value()) return false;
     std::optional<int64_t> sec = parseUnixSeconds(*timestamp);
     if (!sec.has_value() || !withinTolerance(*sec, request.now, toleranceMs_)) return false;

@@ -1,9 +1,9 @@
 // The discord destination: a rendered template posted as a webhook message.
 //
-// The body is the plugin's own JSON, not the delivered body, so the engine's Standard Webhooks
-// signature (computed over the delivered body) would not verify; Discord does not check it
-// either. The webhook-id/-timestamp/-signature headers are therefore dropped, and Content-Type
-// becomes application/json. Other headers (User-Agent, X-<P>-…, configured ones) are kept.
+// render() makes the plugin's own JSON body ({"content": …}, application/json); the engine signs
+// that body, so the webhook-* headers sent with it verify (Discord ignores them; a receiver
+// behind a Discord-compatible relay can check them). deliver() posts it with the engine's
+// headers.
 #include "plugins/discord/discord.h"
 
 #include "core/plugin/support.h"
@@ -20,16 +20,17 @@ class DiscordDestination final : public plugin::Destination {
   DiscordDestination(DiscordConf conf, plugin::HttpSender& http)
       : conf_(std::move(conf)), http_(http) {}
 
-  plugin::DeliveryResult deliver(const plugin::Delivery& d) override {
+  plugin::Rendered render(const plugin::Delivery& d) const override {
     std::string content = plugin::truncateChars(
         conf_.messageTemplate.render(plugin::templateContext(d)), kMaxContentChars);
-    if (content.empty()) return plugin::DeliveryResult::permanent("rendered template is empty");
-    auto headers = plugin::withoutHeaders(
-        d.headers, {"webhook-id", "webhook-timestamp", "webhook-signature", "content-type"});
-    headers.emplace_back("Content-Type", "application/json");
+    if (content.empty()) return plugin::Rendered::failed("rendered template is empty");
+    return plugin::Rendered::as("{\"content\":" + plugin::jsonQuote(content) + "}",
+                                "application/json");
+  }
+
+  plugin::DeliveryResult deliver(const plugin::Delivery& d) override {
     const std::string& url = d.url.empty() ? conf_.url : d.url;
-    return http_.post(url, headers, "{\"content\":" + plugin::jsonQuote(content) + "}", d.timeoutMs,
-                      d.maxResponseBytes);
+    return http_.post(url, d.headers, d.body, d.timeoutMs, d.maxResponseBytes);
   }
 
  private:

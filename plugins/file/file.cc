@@ -1,6 +1,7 @@
 // The file destination: whole-line O_APPEND writes, one mutex per file path in the process, so
 // lines from many workers (and from several destinations sharing a file) never interleave.
-// Each write opens the file anew below files_dir without following symbolic links.
+// Each write opens the file anew below files_dir without following symbolic links. The line
+// records the engine's headers, the Standard Webhooks trio included, beside the body it signs.
 #include "plugins/file/file.h"
 
 #include <unistd.h>
@@ -52,6 +53,13 @@ int appendLine(const FileConf& conf, const std::string& line) {
 class FileDestination final : public plugin::Destination {
  public:
   explicit FileDestination(FileConf conf) : conf_(std::move(conf)), mutex_(mutexFor(conf_.path)) {}
+
+  // The line's `body` is the delivered text as a JSON string, so what is signed is the text
+  // that string decodes to (the delivered body, invalid UTF-8 repaired as jsonQuote() does):
+  // a reader of the line verifies the recorded headers over its `body`.
+  plugin::Rendered render(const plugin::Delivery& d) const override {
+    return plugin::Rendered::as(plugin::utf8Text(d.body));
+  }
 
   plugin::DeliveryResult deliver(const plugin::Delivery& d) override {
     const auto start = std::chrono::steady_clock::now();

@@ -9,8 +9,9 @@
 namespace dispatch::plugins {
 
 // {"id","eventId","destination","eventType","headers":{name: value, …},"body","deliveredAt"}
-// plus "\n": one compact JSON object. The body is the delivered text as a JSON string
-// (invalid UTF-8 becomes U+FFFD); deliveredAt is ISO 8601 UTC with milliseconds.
+// plus "\n": one compact JSON object. The body is `d.body` as a JSON string (invalid UTF-8
+// becomes U+FFFD; the plugin's render() has repaired it already, so the signature in the
+// headers covers the decoded string); deliveredAt is ISO 8601 UTC with milliseconds.
 std::string fileLine(const plugin::Delivery& d, int64_t deliveredAtMs);
 
 }  // namespace dispatch::plugins

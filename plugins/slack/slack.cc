@@ -1,9 +1,8 @@
 // The slack destination: a rendered template posted as an incoming-webhook message.
 //
-// The body is the plugin's own JSON, not the delivered body, so the engine's Standard Webhooks
-// signature (computed over the delivered body) would not verify; Slack does not check it
-// either. The webhook-id/-timestamp/-signature headers are therefore dropped, and Content-Type
-// becomes application/json. Other headers (User-Agent, X-<P>-…, configured ones) are kept.
+// render() makes the plugin's own JSON body ({"text": …}, application/json); the engine signs
+// that body, so the webhook-* headers sent with it verify (Slack ignores them; a receiver behind
+// a Slack-compatible relay can check them). deliver() posts it with the engine's headers.
 #include "plugins/slack/slack.h"
 
 #include "core/plugin/support.h"
@@ -44,16 +43,16 @@ class SlackDestination final : public plugin::Destination {
   SlackDestination(SlackConf conf, plugin::HttpSender& http)
       : conf_(std::move(conf)), http_(http) {}
 
-  plugin::DeliveryResult deliver(const plugin::Delivery& d) override {
+  plugin::Rendered render(const plugin::Delivery& d) const override {
     std::string text = plugin::truncateChars(
         conf_.messageTemplate.render(plugin::templateContext(d), &escapeSlack), kMaxTextChars);
-    if (text.empty()) return plugin::DeliveryResult::permanent("rendered template is empty");
-    auto headers = plugin::withoutHeaders(
-        d.headers, {"webhook-id", "webhook-timestamp", "webhook-signature", "content-type"});
-    headers.emplace_back("Content-Type", "application/json");
+    if (text.empty()) return plugin::Rendered::failed("rendered template is empty");
+    return plugin::Rendered::as("{\"text\":" + plugin::jsonQuote(text) + "}", "application/json");
+  }
+
+  plugin::DeliveryResult deliver(const plugin::Delivery& d) override {
     const std::string& url = d.url.empty() ? conf_.url : d.url;
-    return http_.post(url, headers, "{\"text\":" + plugin::jsonQuote(text) + "}", d.timeoutMs,
-                      d.maxResponseBytes);
+    return http_.post(url, d.headers, d.body, d.timeoutMs, d.maxResponseBytes);
   }
 
  private:

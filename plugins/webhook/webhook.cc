@@ -11,6 +11,11 @@ class WebhookDestination final : public plugin::Destination {
   WebhookDestination(WebhookConf conf, plugin::HttpSender& http)
       : conf_(std::move(conf)), http_(http) {}
 
+  // The delivered body, byte for byte: what the engine signs is what the receiver gets.
+  plugin::Rendered render(const plugin::Delivery& d) const override {
+    return plugin::Rendered::as(d.body);
+  }
+
   plugin::DeliveryResult deliver(const plugin::Delivery& d) override {
     const std::string& url = d.url.empty() ? conf_.url : d.url;
     return http_.post(url, d.headers, d.body, d.timeoutMs, d.maxResponseBytes);

@@ -8,15 +8,17 @@
 //   <body>
 // In header values `{ts}` becomes the clock's Unix seconds and `{sig}` the right digest (hex or
 // base64, as the preset writes it) for this body and timestamp under the fixed secret, so the
-// fuzzer can build valid signatures inside hostile lists. `X-Fuzz-Secret: …` lines add secrets
-// (rotation; standard-webhooks decodes them).
+// fuzzer can build valid signatures inside hostile lists; for standard-webhooks the id signed is
+// `webhook-id`'s when present, else `svix-id`'s (the verifier's choice of naming). `X-Fuzz-Secret:
+// …` lines add secrets (rotation; standard-webhooks decodes them).
 //
 // Beyond "does not crash":
 // - soundness: an input without `{sig}` never verifies (nobody can forge an HMAC by mutation);
 // - verify() is deterministic;
 // - completeness: for this body (and webhook-id), the canonical request of the preset verifies,
 //   also with uppercase hex or unpadded base64, and not with one digest character changed or a
-//   timestamp just outside the replay window;
+//   timestamp just outside the replay window; for standard-webhooks under both header namings
+//   (webhook-* and svix-*), and never with the two namings mixed;
 // - the shared helpers: split() pieces are trimmed, parseUnixSeconds reads back as written,
 //   decoded digests are 32 bytes that re-encode to the header text.
 #include <strings.h>
@@ -83,17 +85,21 @@ std::string digestFor(std::string_view preset, std::string_view ts, std::string_
   return preset == "shopify" ? crypto::base64Encode(mac) : crypto::hexEncode(mac);
 }
 
+// The standard-webhooks trio under the standard names, or under Svix's.
+enum class Naming { kStandard, kSvix };
+
 // The headers a correct sender of `preset` sends, carrying `digest` at timestamp `ts`.
 Headers canonical(std::string_view preset, std::string_view ts, std::string_view id,
-                  const std::string& digest) {
+                  const std::string& digest, Naming naming = Naming::kStandard) {
   if (preset == "stripe") return {{"Stripe-Signature", "t=" + std::string(ts) + ",v1=" + digest}};
   if (preset == "slack") {
     return {{"X-Slack-Request-Timestamp", std::string(ts)}, {"X-Slack-Signature", "v0=" + digest}};
   }
   if (preset == "standard-webhooks") {
-    return {{"webhook-id", std::string(id)},
-            {"webhook-timestamp", std::string(ts)},
-            {"webhook-signature", "v1," + digest}};
+    const std::string p = naming == Naming::kSvix ? "svix-" : "webhook-";
+    return {{p + "id", std::string(id)},
+            {p + "timestamp", std::string(ts)},
+            {p + "signature", "v1," + digest}};
   }
   if (preset == "shopify") return {{"X-Shopify-Hmac-Sha256", digest}};
   return {
@@ -157,6 +163,16 @@ void checkCanonical(std::string_view preset, const verify::Verifier& v, std::str
   std::string wrong = digest;
   wrong[wrong.size() / 2] = wrong[wrong.size() / 2] == '0' ? '1' : '0';
   check(!verifies(v, canonical(preset, kTs, id, wrong), body), "a wrong signature verifies", body);
+  if (preset == "standard-webhooks") {
+    const Headers svix = canonical(preset, kTs, id, digest, Naming::kSvix);
+    check(verifies(v, svix, body), "a correct signature under the Svix names is refused", body);
+    // Mixed: the id of one naming with the timestamp and signature of the other.
+    const Headers standard = canonical(preset, kTs, id, digest);
+    check(!verifies(v, {standard[0], svix[1], svix[2]}, body), "webhook-id + svix-* verifies",
+          body);
+    check(!verifies(v, {svix[0], standard[1], standard[2]}, body), "svix-id + webhook-* verifies",
+          body);
+  }
   if (isTimestamped(preset)) {
     // Signed 301 s ago and 301 s ahead: both outside the default 300 s window.
     for (const std::string_view ts :
@@ -194,8 +210,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   const std::string_view body = in;
 
-  // As the verifier reads it: trimmed.
-  const std::string id(verify::internal::trim(lookup(headers, "webhook-id").value_or("")));
+  // As the verifier reads it: trimmed, from the naming it uses.
+  const std::optional<std::string> standardId = lookup(headers, "webhook-id");
+  const std::string id(verify::internal::trim(
+      standardId.has_value() ? *standardId : lookup(headers, "svix-id").value_or("")));
   const std::string digest = digestFor(preset, kTs, id, body);
   for (auto& header : headers) {
     header.second = replaceAll(std::move(header.second), "{sig}", digest);

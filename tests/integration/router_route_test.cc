@@ -1,6 +1,7 @@
 // Routing: fan-out with destination and link `events` filters (and the `skipped` record), the
 // outbound headers and Standard Webhooks signatures (verified independently), no forwarding of
-// incoming headers, and the file and slack plugins.
+// incoming headers, and the file, slack and discord plugins (each signed over the bytes it
+// sends or writes).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -15,6 +16,7 @@ namespace {
 using namespace router;
 
 const std::string kOverrideSecret = "whsec_" + b64Of("destination-override-key-0123456");
+const std::string kRelaySecret = "whsec_" + b64Of("discord-relay-signing-key-012345");
 const std::string kBetaNew = "whsec_" + b64Of("beta-rotation-new-key-0123456789");
 const std::string kBetaOld = "whsec_" + b64Of("beta-rotation-old-key-0123456789");
 
@@ -68,6 +70,16 @@ class RouteFixture : public ::testing::Test {
            chat.url("/chat") +
            "\n"
            "        template: \"{{source}} sent {{type}}: {{body.action}}\"\n"
+           "      - name: relay\n"
+           "        type: discord\n"
+           "        url: " +
+           relay.url("/relay") +
+           "\n"
+           "        template: \"**{{type}}** from {{source}}: {{body}}\"\n"
+           "        retry: { max_attempts: 3, backoff: fixed, initial: 200ms, jitter: false }\n"
+           "        secret: " +
+           kRelaySecret +
+           "\n"
            "    links:\n"
            "      - { source: gh, destination: ci }\n"
            "      - { source: gh, destination: ops }\n"
@@ -75,6 +87,7 @@ class RouteFixture : public ::testing::Test {
            "      - { source: gh, destination: audit }\n"
            "      - { source: gh, destination: chat, events: [issues] }\n"
            "      - { source: gh2, destination: narrow }\n"
+           "      - { source: gh2, destination: relay }\n"
            "  - name: beta\n"
            "    header_prefix: Beta\n"
            "    signing_secret: [" +
@@ -132,6 +145,9 @@ class RouteFixture : public ::testing::Test {
   Receiver ops;
   Receiver narrow;
   Receiver chat;
+  Receiver relay{[](int n, const ReceivedRequest&) {
+    return ScriptedResponse{n == 0 ? 503 : 204, "", {}, 0};
+  }};
   Receiver beta;
   std::unique_ptr<DispatchProcess> d;
 };
@@ -325,19 +341,51 @@ TEST_F(RoutePlugins, FilePluginWritesOneJsonLinePerDelivery) {
     ASSERT_TRUE(h && h->isObject()) << l;
     EXPECT_EQ(str(h, "X-Acme-Event-ID"), eventId) << l;
     EXPECT_EQ(str(h, "webhook-id"), eventId) << l;
+    // The recorded signature verifies over the line's body, as a receiver would check it.
+    EXPECT_TRUE(swVerifies(str(h, "webhook-signature"), kAlphaSecret, eventId,
+                           str(h, "webhook-timestamp"), str(v, "body")))
+        << l;
   }
   EXPECT_EQ(seen, (std::set<std::string>{push, issue}));
   EXPECT_EQ(deliveryStatus(*d, deliveryTo(*d, push, "audit")), "SUCCESS");
 }
 
-TEST_F(RoutePlugins, SlackPluginPostsRenderedTemplate) {
-  std::string issue = send("gh", "issues", R"({"action":"opened <!channel> & more"})");
+TEST_F(RoutePlugins, SlackPluginPostsRenderedTemplateSignedOverTheBytesSent) {
+  const std::string body = R"({"action":"opened <!channel> & more"})";
+  std::string issue = send("gh", "issues", body, {{"Content-Type", "text/plain"}});
   ASSERT_TRUE(chat.waitFor(1, 5000));
   auto r = chat.requests()[0];
   EXPECT_EQ(r.body, R"({"text":"gh sent issues: opened &lt;!channel&gt; &amp; more"})");
   EXPECT_EQ(r.header("content-type"), "application/json");
   EXPECT_EQ(r.header("x-acme-event-id"), issue);
+  // The Standard Webhooks trio, with the project's secret, over the exact bytes received.
+  EXPECT_EQ(r.header("webhook-id"), issue);
+  const std::string ts = r.header("webhook-timestamp");
+  ASSERT_FALSE(ts.empty());
+  EXPECT_LE(std::llabs(std::stoll(ts) - nowMs() / 1000), 10);
+  EXPECT_TRUE(swVerifies(r.header("webhook-signature"), kAlphaSecret, issue, ts, r.body))
+      << r.header("webhook-signature");
+  EXPECT_FALSE(swVerifies(r.header("webhook-signature"), kAlphaSecret, issue, ts, body));
   EXPECT_TRUE(waitDelivery(*d, deliveryTo(*d, issue, "chat"), "SUCCESS", 5000));
+}
+
+TEST_F(RoutePlugins, DiscordPluginSignsEachAttemptWithTheDestinationSecret) {
+  std::string id = send("gh2", "deploy", R"({"env":"prod"})");
+  ASSERT_TRUE(relay.waitFor(2, 8000)) << "the 503 was not retried";
+  auto reqs = relay.requests();
+  for (size_t i = 0; i < 2; ++i) {
+    SCOPED_TRACE("attempt " + std::to_string(i + 1));
+    const auto& r = reqs[i];
+    EXPECT_EQ(r.body, R"({"content":"**deploy** from gh2: {\"env\":\"prod\"}"})");
+    EXPECT_EQ(r.header("content-type"), "application/json");
+    EXPECT_EQ(r.header("webhook-id"), id);  // the same message on every retry
+    EXPECT_EQ(r.header("x-acme-attempt"), std::to_string(i + 1));
+    const std::string ts = r.header("webhook-timestamp");
+    EXPECT_TRUE(swVerifies(r.header("webhook-signature"), kRelaySecret, id, ts, r.body))
+        << r.header("webhook-signature");
+    EXPECT_FALSE(swVerifies(r.header("webhook-signature"), kAlphaSecret, id, ts, r.body));
+  }
+  EXPECT_TRUE(waitDelivery(*d, deliveryTo(*d, id, "relay"), "SUCCESS", 5000));
 }
 
 }  // namespace

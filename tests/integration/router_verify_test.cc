@@ -209,12 +209,13 @@ TEST_F(VerifyStripe, ValidTamperedStaleAndRotated) {
   expectRejected(postHook(*d, "v-stripe", body,
                           {{"Stripe-Signature", stripeHeader(kStripeNew, future, body)}}),
                  "future");
-  // A signature for another timestamp than the one in the header.
-  expectRejected(
-      postHook(*d, "v-stripe", body,
-               {{"Stripe-Signature",
-                 "t=" + ts + ",v1=" + hexOf(hmac256(kStripeNew, nowSec(-1) + "." + body))}}),
-      "timestamp mismatch");
+  // A signature for another timestamp than the one in the header (one second before `ts`, not
+  // nowSec(-1), which equals `ts` once the clock has ticked since).
+  const std::string before = std::to_string(std::stoll(ts) - 1);
+  expectRejected(postHook(*d, "v-stripe", body,
+                          {{"Stripe-Signature",
+                            "t=" + ts + ",v1=" + hexOf(hmac256(kStripeNew, before + "." + body))}}),
+                 "timestamp mismatch");
   // Old secret; and several v1 entries where only one matches.
   expectAccepted(
       postHook(*d, "v-stripe", body, {{"Stripe-Signature", stripeHeader(kStripeOld, ts, body)}}),
@@ -320,6 +321,65 @@ TEST_F(VerifyStandardWebhooks, ValidTamperedStaleRotatedAndIdempotent) {
   auto dup = postHook(*d, "v-sw", kBody, swHeaders(kSwNew, "msg_1", ts, kBody));
   EXPECT_TRUE(isOk(dup, 200, "Duplicate event"));
   EXPECT_EQ(str(dup.data(), "event_id"), str(r.data(), "event_id"));
+  EXPECT_EQ(events(), 3);
+}
+
+// The Svix names of the trio, as Svix-based senders send by default: a msg_ id, Unix seconds,
+// and several space-separated `v1,<base64>` signatures (the sender rotates its secret).
+Headers svixHeaders(const std::string& secret, const std::string& id, const std::string& ts,
+                    const std::string& body) {
+  const std::string unrelated = "whsec_" + b64Of("a-key-this-source-does-not-know");
+  return {{"svix-id", id},
+          {"svix-timestamp", ts},
+          {"svix-signature", swSign(unrelated, id, ts, body) + " " + swSign(secret, id, ts, body)}};
+}
+
+TEST_F(VerifyStandardWebhooks, SvixNamesValidTamperedStaleMixedAndIdempotent) {
+  std::string ts = nowSec();
+  auto r = postHook(*d, "v-sw", kBody, svixHeaders(kSwNew, "msg_2Lk9svix", ts, kBody));
+  expectAccepted(r, "v-sw");
+  expectAccepted(postHook(*d, "v-sw", kBody, svixHeaders(kSwOld, "msg_svixOld", ts, kBody)),
+                 "v-sw");
+  expectRejected(postHook(*d, "v-sw", flipByte(kBody), svixHeaders(kSwNew, "msg_s2", ts, kBody)),
+                 "tampered body");
+  expectRejected(postHook(*d, "v-sw", kBody, svixHeaders(kSwNew, "msg_s3", nowSec(-400), kBody)),
+                 "stale");
+  expectRejected(postHook(*d, "v-sw", kBody, svixHeaders(kSwNew, "msg_s4", nowSec(400), kBody)),
+                 "from the future");
+  // Mixed names: one header of each naming never make a trio, though every value is right.
+  Headers svix = svixHeaders(kSwNew, "msg_s5", ts, kBody);
+  Headers standard = swHeaders(kSwNew, "msg_s5", ts, kBody);
+  expectRejected(postHook(*d, "v-sw", kBody,
+                          {{"svix-id", "msg_s5"},
+                           {"webhook-timestamp", ts},
+                           {"webhook-signature", standard["webhook-signature"]}}),
+                 "svix-id with webhook-timestamp and webhook-signature");
+  expectRejected(postHook(*d, "v-sw", kBody,
+                          {{"webhook-id", "msg_s5"},
+                           {"svix-timestamp", ts},
+                           {"svix-signature", svix["svix-signature"]}}),
+                 "webhook-id with svix-timestamp and svix-signature");
+  expectRejected(postHook(*d, "v-sw", kBody,
+                          {{"svix-id", "msg_s5"},
+                           {"svix-timestamp", ts},
+                           {"webhook-signature", standard["webhook-signature"]}}),
+                 "svix-id and svix-timestamp with webhook-signature");
+  // Both namings complete: the webhook-* trio is the one checked.
+  Headers both = svix;
+  both.insert(standard.begin(), standard.end());
+  expectAccepted(postHook(*d, "v-sw", kBody, both), "v-sw");
+  both["webhook-signature"] = swSign(kSwNew, "msg_s5", ts, flipByte(kBody));
+  expectRejected(postHook(*d, "v-sw", kBody, both),
+                 "a wrong webhook-signature beside a good svix one");
+  EXPECT_EQ(events(), 3);
+
+  // Idempotency: svix-id stands in for webhook-id, so a retry is one event, under either naming.
+  auto dup = postHook(*d, "v-sw", kBody, svixHeaders(kSwNew, "msg_2Lk9svix", nowSec(), kBody));
+  EXPECT_TRUE(isOk(dup, 200, "Duplicate event")) << dup.body;
+  EXPECT_EQ(str(dup.data(), "event_id"), str(r.data(), "event_id"));
+  auto renamed = postHook(*d, "v-sw", kBody, swHeaders(kSwNew, "msg_2Lk9svix", ts, kBody));
+  EXPECT_TRUE(isOk(renamed, 200, "Duplicate event")) << renamed.body;
+  EXPECT_EQ(str(renamed.data(), "event_id"), str(r.data(), "event_id"));
   EXPECT_EQ(events(), 3);
 }
 

@@ -1,5 +1,7 @@
 // An example external destination plugin, type `echo`: each delivery succeeds and, when the
-// `path` option is set, its body is appended to that file (relative to the config's folder).
+// `path` option is set, its body is appended to that file (relative to the config's folder),
+// one per line. It sends the delivered body as it is, so render() returns it unchanged and the
+// engine's signature (in d.headers) covers exactly what is written.
 // Standard library only, apart from export.h's manifest macros.
 #include <filesystem>
 #include <fstream>
@@ -16,11 +18,14 @@ using dispatch::plugin::ConfigView;
 using dispatch::plugin::Delivery;
 using dispatch::plugin::DeliveryResult;
 using dispatch::plugin::Destination;
+using dispatch::plugin::Rendered;
 using dispatch::plugin::Services;
 
 class EchoDestination final : public Destination {
  public:
   explicit EchoDestination(std::string path) : path_(std::move(path)) {}
+
+  Rendered render(const Delivery& d) const override { return Rendered::as(d.body); }
 
   DeliveryResult deliver(const Delivery& d) override {
     if (path_.empty()) return DeliveryResult::ok();

@@ -1,4 +1,5 @@
-// The webhook, slack and discord plugins against a recording HttpSender: what they send.
+// The webhook, slack and discord plugins against a recording HttpSender: what they render, and
+// what they send once the engine has signed it (the signature verifies over the bytes sent).
 #include <gtest/gtest.h>
 
 #include "core/util/json.h"
@@ -7,10 +8,12 @@
 namespace dispatch::plugin {
 namespace {
 
+using testing::attempt;
 using testing::createBuiltin;
 using testing::destinationConfig;
 using testing::RecordingSender;
 using testing::sampleDelivery;
+using testing::signatureVerifies;
 
 constexpr char kIssueBody[] = R"({"action":"opened","issue":{"title":"Crash <!channel> & more"}})";
 
@@ -56,6 +59,26 @@ TEST(PluginWebhookTest, PostsBodyAndHeadersAsIs) {
   EXPECT_EQ(requests[0].maxResponseBytes, 1024);
 }
 
+TEST(PluginWebhookTest, RendersTheDeliveredBodyAsItIsAndItIsWhatIsSigned) {
+  RecordingSender sender;
+  std::string error;
+  auto dest =
+      createBuiltin(destinationConfig("webhook", "https://ci.example.com/hooks"), sender, &error);
+  ASSERT_NE(dest, nullptr) << error;
+  const std::string body = "{\"n\": 1.50, \"bytes\": \"\xFF\"}";  // sent byte for byte
+  Rendered r = dest->render(sampleDelivery(body));
+  EXPECT_EQ(r.body, body);
+  EXPECT_EQ(r.contentType, "");
+  EXPECT_EQ(r.error, "");
+  ASSERT_EQ(attempt(*dest, sampleDelivery(body)).status, 200);
+  const auto request = sender.requests().at(0);
+  EXPECT_EQ(request.body, body);
+  EXPECT_EQ(request.header("webhook-id"), "evt_1");
+  EXPECT_TRUE(signatureVerifies(request.headers, request.body))
+      << request.header("webhook-signature");
+  EXPECT_FALSE(signatureVerifies(request.headers, body + " "));
+}
+
 TEST(PluginWebhookTest, UsesTheDeliverysRecordedUrl) {
   RecordingSender sender;
   std::string error;
@@ -72,7 +95,7 @@ TEST(PluginSlackTest, SendsRenderedTextAsJson) {
   RecordingSender sender;
   auto dest = create("slack", sender, "*{{source}}* sent {{type}}: {{body.action}} <{{id}}>");
   ASSERT_NE(dest, nullptr);
-  DeliveryResult r = dest->deliver(sampleDelivery(kIssueBody));
+  DeliveryResult r = attempt(*dest, sampleDelivery(kIssueBody));
   EXPECT_EQ(r.status, 200);
   auto requests = sender.requests();
   ASSERT_EQ(requests.size(), 1u);
@@ -85,25 +108,39 @@ TEST(PluginSlackTest, EscapesMarkupInValuesOnly) {
   RecordingSender sender;
   auto dest = create("slack", sender, "<https://x.example|{{body.issue.title}}>");
   ASSERT_NE(dest, nullptr);
-  dest->deliver(sampleDelivery(kIssueBody));
+  attempt(*dest, sampleDelivery(kIssueBody));
   EXPECT_EQ(onlyField(sender.requests().at(0).body, "text"),
             "<https://x.example|Crash &lt;!channel&gt; &amp; more>");
 }
 
-TEST(PluginSlackTest, DropsSignatureHeadersAndSetsJsonContentType) {
+TEST(PluginSlackTest, ItsOwnJsonBodyIsSignedAndSentAsApplicationJson) {
   RecordingSender sender;
-  auto dest = create("slack", sender, "{{type}}");
+  auto dest = create("slack", sender, "{{type}}: {{body.action}}");
   ASSERT_NE(dest, nullptr);
-  Delivery d = sampleDelivery("{}");
-  d.headers[0].second = "text/plain";
-  d.headers.emplace_back("WEBHOOK-SIGNATURE", "v1,upper=");
-  dest->deliver(d);
+  Delivery d = sampleDelivery(kIssueBody);
+  d.headers[0].second = "text/plain";  // the transform's type: not what Slack gets
+  Rendered r = dest->render(d);
+  EXPECT_EQ(r.body, R"({"text":"issues: opened"})");
+  EXPECT_EQ(r.contentType, "application/json");
+  ASSERT_EQ(attempt(*dest, d).status, 200);
   const auto requests = sender.requests();
   const auto& request = requests.at(0);
-  EXPECT_EQ(request.headers, (std::vector<std::pair<std::string, std::string>>{
-                                 {"User-Agent", "Dispatch/0.1.0"},
-                                 {"X-Dispatch-Event-ID", "evt_1"},
-                                 {"Content-Type", "application/json"}}));
+  EXPECT_EQ(request.body, R"({"text":"issues: opened"})");
+  // Content-Type replaced in place; the trio right after User-Agent; the rest kept.
+  ASSERT_EQ(request.headers.size(), 6u);
+  EXPECT_EQ(request.headers[0],
+            (std::pair<std::string, std::string>{"Content-Type", "application/json"}));
+  EXPECT_EQ(request.headers[1].first, "User-Agent");
+  EXPECT_EQ(request.headers[2], (std::pair<std::string, std::string>{"webhook-id", "evt_1"}));
+  EXPECT_EQ(request.headers[3],
+            (std::pair<std::string, std::string>{"webhook-timestamp", "1614265330"}));
+  EXPECT_EQ(request.headers[4].first, "webhook-signature");
+  EXPECT_EQ(request.headers[5],
+            (std::pair<std::string, std::string>{"X-Dispatch-Event-ID", "evt_1"}));
+  // Over the bytes Slack receives, not over the delivered body the template read.
+  EXPECT_TRUE(signatureVerifies(request.headers, request.body))
+      << request.header("webhook-signature");
+  EXPECT_FALSE(signatureVerifies(request.headers, kIssueBody));
 }
 
 TEST(PluginSlackTest, CapsTextAt40000Characters) {
@@ -112,7 +149,7 @@ TEST(PluginSlackTest, CapsTextAt40000Characters) {
   ASSERT_NE(dest, nullptr);
   std::string big;
   for (int i = 0; i < 50'000; ++i) big += "é";  // 2 bytes, 1 character each
-  dest->deliver(sampleDelivery(big));
+  attempt(*dest, sampleDelivery(big));
   std::string text = onlyField(sender.requests().at(0).body, "text");
   EXPECT_EQ(text.size(), 39'999u * 2 + 3);  // 39,999 × é + "…"
   EXPECT_EQ(text.substr(text.size() - 3), "\xE2\x80\xA6");
@@ -122,7 +159,9 @@ TEST(PluginSlackTest, EmptyRenderingIsPermanent) {
   RecordingSender sender;
   auto dest = create("slack", sender, "{{body.missing}}");
   ASSERT_NE(dest, nullptr);
-  DeliveryResult r = dest->deliver(sampleDelivery(kIssueBody));
+  Rendered rendered = dest->render(sampleDelivery(kIssueBody));
+  EXPECT_EQ(rendered.error, "rendered template is empty");
+  DeliveryResult r = attempt(*dest, sampleDelivery(kIssueBody));
   EXPECT_EQ(r.kind, DeliveryResult::Kind::kPermanent);
   EXPECT_EQ(r.error, "rendered template is empty");
   EXPECT_TRUE(sender.requests().empty());
@@ -132,7 +171,7 @@ TEST(PluginDiscordTest, SendsRenderedContentAsJson) {
   RecordingSender sender;
   auto dest = create("discord", sender, "**{{source}}** {{type}}: {{body.issue.title}}\n{{body}}");
   ASSERT_NE(dest, nullptr);
-  dest->deliver(sampleDelivery(R"({"issue":{"title":"a \"quoted\" <b>"}})"));
+  attempt(*dest, sampleDelivery(R"({"issue":{"title":"a \"quoted\" <b>"}})"));
   auto requests = sender.requests();
   ASSERT_EQ(requests.size(), 1u);
   EXPECT_EQ(
@@ -142,9 +181,10 @@ TEST(PluginDiscordTest, SendsRenderedContentAsJson) {
       onlyField(requests[0].body, "content"),
       "**github** issues: a \"quoted\" <b>\n{\"issue\":{\"title\":\"a \\\"quoted\\\" <b>\"}}");
   EXPECT_EQ(requests[0].header("Content-Type"), "application/json");
-  EXPECT_EQ(requests[0].header("webhook-signature"), "<absent>");
-  EXPECT_EQ(requests[0].header("webhook-id"), "<absent>");
-  EXPECT_EQ(requests[0].header("webhook-timestamp"), "<absent>");
+  EXPECT_EQ(requests[0].header("webhook-id"), "evt_1");
+  EXPECT_EQ(requests[0].header("webhook-timestamp"), "1614265330");
+  EXPECT_TRUE(signatureVerifies(requests[0].headers, requests[0].body))
+      << requests[0].header("webhook-signature");
   EXPECT_EQ(requests[0].header("User-Agent"), "Dispatch/0.1.0");
 }
 
@@ -152,11 +192,11 @@ TEST(PluginDiscordTest, CapsContentAt2000Characters) {
   RecordingSender sender;
   auto dest = create("discord", sender, "{{type}} {{body}}");
   ASSERT_NE(dest, nullptr);
-  dest->deliver(sampleDelivery(std::string(5'000, 'x')));
+  attempt(*dest, sampleDelivery(std::string(5'000, 'x')));
   std::string content = onlyField(sender.requests().at(0).body, "content");
   EXPECT_EQ(content, "issues " + std::string(1'992, 'x') + "\xE2\x80\xA6");
 
-  dest->deliver(sampleDelivery(std::string(1'993, 'x')));  // exactly 2,000: kept whole
+  attempt(*dest, sampleDelivery(std::string(1'993, 'x')));  // exactly 2,000: kept whole
   EXPECT_EQ(onlyField(sender.requests().at(1).body, "content"),
             "issues " + std::string(1'993, 'x'));
 }
@@ -165,7 +205,7 @@ TEST(PluginDiscordTest, InvalidUtf8BecomesReplacementCharacter) {
   RecordingSender sender;
   auto dest = create("discord", sender, "{{body}}");
   ASSERT_NE(dest, nullptr);
-  dest->deliver(sampleDelivery("ok \xFF end"));
+  attempt(*dest, sampleDelivery("ok \xFF end"));
   std::string body = sender.requests().at(0).body;
   EXPECT_TRUE(json::isValidUtf8(body));
   EXPECT_EQ(onlyField(body, "content"), "ok \xEF\xBF\xBD end");
@@ -177,7 +217,7 @@ TEST(PluginDiscordTest, PassesSenderFailuresThrough) {
       DeliveryResult{DeliveryResult::Kind::kTimeout, 0, "", "timeout after 5000ms", {}, 5'000};
   auto dest = create("discord", sender, "{{type}}");
   ASSERT_NE(dest, nullptr);
-  DeliveryResult r = dest->deliver(sampleDelivery("{}"));
+  DeliveryResult r = attempt(*dest, sampleDelivery("{}"));
   EXPECT_EQ(r.kind, DeliveryResult::Kind::kTimeout);
   EXPECT_EQ(r.error, "timeout after 5000ms");
 }

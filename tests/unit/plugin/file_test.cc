@@ -1,4 +1,5 @@
-// The file plugin: its JSON line, concurrent appends from many threads, and write failures.
+// The file plugin: its JSON line (whose recorded signature verifies over its body), concurrent
+// appends from many threads, and write failures.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -14,10 +15,12 @@
 namespace dispatch::plugin {
 namespace {
 
+using testing::attempt;
 using testing::createBuiltin;
 using testing::destinationConfig;
 using testing::RecordingSender;
 using testing::sampleDelivery;
+using testing::signatureVerifies;
 using testing::TempDir;
 
 std::vector<std::string> readLines(const std::string& path) {
@@ -37,6 +40,7 @@ std::unique_ptr<Destination> createFile(const std::string& dir, const std::strin
 
 TEST(PluginFileTest, LineIsOneJsonObject) {
   Delivery d = sampleDelivery("{\"a\": 1}\nline two \xFF");
+  d.headers.emplace_back("webhook-signature", "v1,abc=");
   const std::string line = plugins::fileLine(d, 1614265330123);
   ASSERT_EQ(line.back(), '\n');
   EXPECT_EQ(std::count(line.begin(), line.end(), '\n'), 1);
@@ -56,6 +60,38 @@ TEST(PluginFileTest, LineIsOneJsonObject) {
   ASSERT_TRUE(headers != nullptr && headers->isObject());
   ASSERT_EQ(headers->members().size(), d.headers.size());
   EXPECT_EQ(headers->find("webhook-signature")->asString(), "v1,abc=");
+}
+
+// The line records the engine's headers, the trio included, and the trio verifies over the
+// text of the line's `body` — also when the delivered body was not valid UTF-8 (the plugin
+// renders the repaired text, which is what the line holds).
+TEST(PluginFileTest, RecordedSignatureVerifiesOverTheLinesBody) {
+  TempDir dir;
+  auto dest = createFile(dir.path(), "signed.jsonl");
+  ASSERT_NE(dest, nullptr);
+  const std::string valid = R"({"action": "opened", "n": 1.50})";
+  const std::string invalid = std::string("caf\xC3 \xFF\x00 end", 11);
+  EXPECT_EQ(dest->render(sampleDelivery(valid)).body, valid);
+  EXPECT_EQ(dest->render(sampleDelivery(invalid)).body,
+            std::string("caf\xEF\xBF\xBD \xEF\xBF\xBD\x00 end", 15));
+  ASSERT_EQ(attempt(*dest, sampleDelivery(valid)).status, 200);
+  ASSERT_EQ(attempt(*dest, sampleDelivery(invalid)).status, 200);
+  auto lines = readLines(dir.path() + "/signed.jsonl");
+  ASSERT_EQ(lines.size(), 2u);
+  for (size_t i = 0; i < lines.size(); ++i) {
+    Result<json::Value> v = json::parse(lines[i]);
+    ASSERT_TRUE(v.isOk()) << lines[i];
+    const json::Value* h = v->find("headers");
+    ASSERT_TRUE(h != nullptr && h->isObject()) << lines[i];
+    std::vector<std::pair<std::string, std::string>> headers;
+    for (const auto& [name, value] : h->members()) headers.emplace_back(name, value.asString());
+    const std::string body = v->find("body")->asString();
+    EXPECT_EQ(h->find("webhook-id")->asString(), "evt_1");
+    EXPECT_EQ(h->find("X-Dispatch-Event-ID")->asString(), "evt_1");
+    EXPECT_TRUE(signatureVerifies(headers, body)) << lines[i];
+    EXPECT_FALSE(signatureVerifies(headers, body + "x")) << lines[i];
+  }
+  EXPECT_EQ(json::parse(lines[0])->find("body")->asString(), valid);
 }
 
 TEST(PluginFileTest, AppendsRelativeToBaseDir) {

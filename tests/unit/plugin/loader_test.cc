@@ -1,5 +1,6 @@
-// The .so loader: the example echo plugin loads and works; a wrong API version, a library
-// without the plugin symbols and a duplicate type are refused with the file named.
+// The .so loader: the example echo plugin loads and works (what it writes is what the engine
+// signed); a wrong API version, a library without the plugin symbols and a duplicate type are
+// refused with the file named.
 #include "core/plugin/loader.h"
 
 #include <gtest/gtest.h>
@@ -16,6 +17,7 @@ namespace {
 using testing::destinationConfig;
 using testing::RecordingSender;
 using testing::sampleDelivery;
+using testing::signatureVerifies;
 using testing::TempDir;
 
 std::string dirOf(const char* file) { return std::filesystem::path(file).parent_path().string(); }
@@ -50,6 +52,32 @@ TEST(PluginLoaderTest, LoadsEchoPluginFromDir) {
   EXPECT_EQ(error, "dispatch.yaml:12:7: url: unknown key for type echo (known: path)");
 }
 
+// A .so plugin gets the same treatment as the built-ins: the engine signs what its render()
+// returns, and that is what it writes.
+TEST(PluginLoaderTest, EchoPluginWritesTheBytesTheEngineSigned) {
+  Registry registry;
+  ASSERT_TRUE(loadPluginFile(DISPATCH_ECHO_PLUGIN, registry).isOk());
+  TempDir dir;
+  auto config = destinationConfig("echo", "", {{"path", "signed.txt"}});
+  DestinationConfigView view(config, dir.path());
+  RecordingSender sender;
+  Services services;
+  services.http = &sender;
+  std::string error;
+  std::unique_ptr<Destination> dest = registry.find("echo")->create(view, services, &error);
+  ASSERT_NE(dest, nullptr) << error;
+
+  Delivery d = sampleDelivery(R"({"echo": "me", "n": 1.50})");
+  const std::vector<std::string> keys = verify::decodeSigningKeys({testing::kSigningSecret});
+  ASSERT_EQ(delivery::renderAndSign(*dest, d, keys, d.eventId, testing::kSignedAtSec),
+            std::nullopt);
+  ASSERT_EQ(dest->deliver(d).status, 200);
+  std::ifstream in(dir.path() + "/signed.txt");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_EQ(text, std::string(R"({"echo": "me", "n": 1.50})") + "\n");
+  EXPECT_TRUE(signatureVerifies(d.headers, text.substr(0, text.size() - 1)));
+}
+
 TEST(PluginLoaderTest, SameFileAgainReusesItsFactory) {
   Registry first, second;
   ASSERT_TRUE(loadPluginFile(DISPATCH_ECHO_PLUGIN, first).isOk());
@@ -71,7 +99,7 @@ TEST(PluginLoaderTest, WrongApiVersionIsRefused) {
   std::vector<std::string> errors = loadPluginDir(dirOf(DISPATCH_BADVERSION_PLUGIN), registry);
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0], std::string(DISPATCH_BADVERSION_PLUGIN) +
-                           ": plugin API version 999, this Dispatch has 1; rebuild it against "
+                           ": plugin API version 1, this Dispatch has 2; rebuild it against "
                            "this release");
   EXPECT_TRUE(registry.names().empty());
 }
@@ -100,7 +128,9 @@ TEST(PluginLoaderTest, BadFilesDoNotStopTheGoodOnes) {
   ASSERT_EQ(errors.size(), 3u);
   EXPECT_EQ(errors[0].rfind(dir.path() + "/a_not_a_plugin.so: not a Dispatch plugin", 0), 0u)
       << errors[0];
-  EXPECT_EQ(errors[1].rfind(dir.path() + "/c_badversion.so: plugin API version 999", 0), 0u)
+  EXPECT_EQ(errors[1].rfind(
+                dir.path() + "/c_badversion.so: plugin API version 1, this Dispatch has 2", 0),
+            0u)
       << errors[1];
   EXPECT_EQ(errors[2].rfind(dir.path() + "/d_garbage.so: cannot load: ", 0), 0u) << errors[2];
   EXPECT_EQ(registry.names(), std::vector<std::string>{"echo"});

@@ -1,20 +1,27 @@
-// Shared helpers of the plugin tests: a recording HttpSender, destination configs, temp dirs.
+// Shared helpers of the plugin tests: a recording HttpSender, destination configs, attempts
+// made and signed as the engine makes them, temp dirs.
 #pragma once
 
 #include <stdlib.h>
+#include <strings.h>
 
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "core/config/config.h"
+#include "core/delivery/signed_delivery.h"
 #include "core/plugin/config_view.h"
 #include "core/plugin/destination.h"
 #include "core/plugin/registry.h"
+#include "core/verify/signer.h"
+#include "core/verify/verifier.h"
 
 namespace dispatch::plugin::testing {
 
@@ -92,7 +99,7 @@ inline std::unique_ptr<Destination> createBuiltin(const config::DestinationConfi
   return factory->create(view, services, error);
 }
 
-// A delivery like the engine prepares one, with signature headers.
+// A delivery like the engine hands to render(): its headers, not yet signed.
 inline Delivery sampleDelivery(std::string body) {
   Delivery d;
   d.id = "dlv_1";
@@ -103,13 +110,42 @@ inline Delivery sampleDelivery(std::string body) {
   d.body = std::move(body);
   d.headers = {{"Content-Type", "application/json"},
                {"User-Agent", "Dispatch/0.1.0"},
-               {"webhook-id", "evt_1"},
-               {"webhook-timestamp", "1614265330"},
-               {"webhook-signature", "v1,abc="},
                {"X-Dispatch-Event-ID", "evt_1"}};
   d.timeoutMs = 5'000;
   d.maxResponseBytes = 1024;
   return d;
+}
+
+// The signing secret and attempt time of attempt(): the Standard Webhooks test vector's.
+inline constexpr char kSigningSecret[] = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+inline constexpr int64_t kSignedAtSec = 1614265330;
+
+// One attempt as the engine makes it (delivery::renderAndSign, then deliver()): signed with
+// kSigningSecret at kSignedAtSec, message id d.eventId. A render error comes back as the
+// permanent failure the engine records, and nothing is delivered.
+inline DeliveryResult attempt(Destination& dest, Delivery d) {
+  const std::vector<std::string> keys = verify::decodeSigningKeys({kSigningSecret});
+  if (auto error = delivery::renderAndSign(dest, d, keys, d.eventId, kSignedAtSec)) {
+    return DeliveryResult::permanent(*error);
+  }
+  return dest.deliver(d);
+}
+
+// Whether `headers` (names matched without case) carry a Standard Webhooks trio that verifies
+// over `body` under `secret`, checked by the inbound `standard-webhooks` verifier.
+inline bool signatureVerifies(const std::vector<std::pair<std::string, std::string>>& headers,
+                              std::string_view body, const std::string& secret = kSigningSecret) {
+  auto verifier = verify::makeVerifier("standard-webhooks", {secret});
+  verify::Request request;
+  request.header = [&headers](std::string_view name) -> std::optional<std::string> {
+    for (const auto& [k, v] : headers) {
+      if (k.size() == name.size() && strncasecmp(k.data(), name.data(), k.size()) == 0) return v;
+    }
+    return std::nullopt;
+  };
+  request.body = body;
+  request.now = kSignedAtSec * 1000;
+  return verifier->verify(request);
 }
 
 // A fresh directory under the system temp dir, removed with the object.

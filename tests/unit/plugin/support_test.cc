@@ -1,7 +1,9 @@
-// The helpers shared by the built-in plugins: URLs, truncation, header filtering, paths.
+// The helpers shared by the built-in plugins: URLs, truncation, UTF-8 text, paths.
 #include "core/plugin/support.h"
 
 #include <gtest/gtest.h>
+
+#include "core/util/json.h"
 
 namespace dispatch::plugin {
 namespace {
@@ -32,11 +34,20 @@ TEST(PluginSupportTest, TruncatesByCodePoints) {
   EXPECT_EQ(truncateChars(mixed, 2), "\xC3\xA9\xE2\x80\xA6");
 }
 
-TEST(PluginSupportTest, WithoutHeadersIgnoresCase) {
-  std::vector<std::pair<std::string, std::string>> headers = {
-      {"Webhook-Id", "1"}, {"X-A", "a"}, {"content-type", "text/plain"}, {"X-B", "b"}};
-  EXPECT_EQ(withoutHeaders(headers, {"webhook-id", "Content-Type"}),
-            (std::vector<std::pair<std::string, std::string>>{{"X-A", "a"}, {"X-B", "b"}}));
+TEST(PluginSupportTest, Utf8TextIsWhatAJsonStringOfItDecodesTo) {
+  EXPECT_EQ(utf8Text("plain \xC3\xA9 text\n"), "plain \xC3\xA9 text\n");  // valid: unchanged
+  const std::string nul("a\0b", 3);
+  EXPECT_EQ(utf8Text(nul), nul);
+  EXPECT_EQ(utf8Text("bad \xFF end"), "bad \xEF\xBF\xBD end");
+  EXPECT_EQ(utf8Text("cut \xE2\x82"), "cut \xEF\xBF\xBD");
+  for (const std::string& s : {std::string("x\xC0\xAFy"), std::string("\xED\xA0\x80", 3),
+                               std::string("\x00\xFE\x01\xF4\x90", 5)}) {
+    const std::string text = utf8Text(s);
+    Result<json::Value> v = json::parse(jsonQuote(s));
+    ASSERT_TRUE(v.isOk());
+    EXPECT_EQ(text, v->asString());
+    EXPECT_EQ(jsonQuote(text), jsonQuote(s));
+  }
 }
 
 TEST(PluginSupportTest, ResolvesPaths) {

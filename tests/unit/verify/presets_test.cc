@@ -3,6 +3,7 @@
 #include "core/verify/presets.h"
 
 #include <gtest/gtest.h>
+#include <strings.h>
 
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@ struct Expected {
   Auth auth;
   bool hasWindow;
   std::string eventTypeHeader, eventTypePath, idempotencyHeader;
+  std::string idempotencyAlias = {};
 };
 
 const std::vector<Expected> kExpected = {
@@ -24,7 +26,7 @@ const std::vector<Expected> kExpected = {
     {"stripe", Auth::kSignature, true, "", "type", ""},
     {"shopify", Auth::kSignature, false, "X-Shopify-Topic", "", "X-Shopify-Webhook-Id"},
     {"slack", Auth::kSignature, true, "", "", ""},
-    {"standard-webhooks", Auth::kSignature, true, "", "", "webhook-id"},
+    {"standard-webhooks", Auth::kSignature, true, "", "", "webhook-id", "svix-id"},
     {"api-key", Auth::kApiKey, false, "", "", ""},
     {"none", Auth::kUnsigned, false, "", "", ""},
 };
@@ -44,6 +46,7 @@ TEST(PresetsTest, EveryPresetInOrderWithItsDefaults) {
     EXPECT_EQ(p.eventTypeHeader, want.eventTypeHeader) << want.name;
     EXPECT_EQ(p.eventTypePath, want.eventTypePath) << want.name;
     EXPECT_EQ(p.idempotencyHeader, want.idempotencyHeader) << want.name;
+    EXPECT_EQ(p.idempotencyAlias, want.idempotencyAlias) << want.name;
     EXPECT_EQ(isSignaturePreset(want.name), p.keyed()) << want.name;
   }
 }
@@ -111,6 +114,37 @@ TEST(PresetsTest, KeyedPresetsBuildTheirVerifier) {
     auto v = makeVerifier(p.name, {"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"});
     EXPECT_FALSE(v->verify(Request{nullptr, "{}", 0})) << p.name;
   }
+}
+
+// A lookup over fixed headers, case-insensitive as the server's.
+std::function<std::optional<std::string>(std::string_view)> lookupIn(
+    std::vector<std::pair<std::string, std::string>> headers) {
+  return [headers = std::move(headers)](std::string_view name) -> std::optional<std::string> {
+    for (const auto& [k, v] : headers) {
+      if (k.size() == name.size() && strncasecmp(k.data(), name.data(), k.size()) == 0) return v;
+    }
+    return std::nullopt;
+  };
+}
+
+TEST(PresetsTest, StandardWebhooksIdempotencyReadsTheIdOfTheNamingSent) {
+  const auto svix = lookupIn({{"svix-id", "msg_svix"}});
+  const auto both = lookupIn({{"Webhook-Id", "msg_std"}, {"svix-id", "msg_svix"}});
+  EXPECT_EQ(idempotencyHeaderValue("standard-webhooks", "webhook-id", svix), "msg_svix");
+  EXPECT_EQ(idempotencyHeaderValue("standard-webhooks", "Webhook-ID", svix), "msg_svix");
+  EXPECT_EQ(idempotencyHeaderValue("standard-webhooks", "webhook-id", both), "msg_std");
+  EXPECT_EQ(idempotencyHeaderValue("standard-webhooks", "webhook-id", lookupIn({})), std::nullopt);
+  // A header the source names itself has no alias.
+  EXPECT_EQ(idempotencyHeaderValue("standard-webhooks", "X-Request-Id", svix), std::nullopt);
+  EXPECT_EQ(idempotencyHeaderValue("standard-webhooks", "X-Request-Id",
+                                   lookupIn({{"x-request-id", "r"}})),
+            "r");
+  // Nor do other presets, even with the same header name.
+  EXPECT_EQ(idempotencyHeaderValue("hmac", "webhook-id", svix), std::nullopt);
+  EXPECT_EQ(
+      idempotencyHeaderValue("github", "X-GitHub-Delivery", lookupIn({{"x-github-delivery", "g"}})),
+      "g");
+  EXPECT_EQ(idempotencyHeaderValue("standard-webhooks", "", svix), std::nullopt);
 }
 
 }  // namespace

@@ -111,6 +111,8 @@ struct Preset {
   std::function<Headers(const Secret& secret, std::string_view body, int64_t tsSec)> sign;
   // Malformed variants of a valid header set (each must be rejected).
   std::function<std::vector<Headers>(const Headers& valid)> malformed;
+  // The test's name when it is not `name` (one preset, another header naming).
+  std::string label = {};
 };
 
 Headers with(Headers h, const std::string& name, const std::string& value) {
@@ -247,6 +249,35 @@ const Preset kStandardWebhooks{
           with(v, "webhook-timestamp", "-" + std::to_string(kTs)),
       };
     }};
+
+// standard-webhooks under the Svix names, as Svix sends them by default: the same scheme, so the
+// same checks (missing, malformed, replay window, rotation) hold for it.
+const Preset kSvix{
+    "standard-webhooks", true,
+    [](const Secret& s, std::string_view body, int64_t ts) {
+      const std::string id = "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W";
+      const std::string t = std::to_string(ts);
+      return Headers{
+          {"svix-id", id},
+          {"svix-timestamp", t},
+          {"svix-signature", "v1," + b64(hmac(s.raw, id + "." + t + "." + std::string(body)))}};
+    },
+    [](const Headers& v) {
+      const std::string digest = v.at("svix-signature").substr(3);
+      const std::string h = "svix-signature";
+      return std::vector<Headers>{
+          with(v, h, ""),
+          with(v, h, digest),
+          with(v, h, "v2," + digest),
+          with(v, h, "v1=" + digest),
+          with(v, h, "v1," + digest.substr(4)),
+          with(v, "svix-id", "msg_other"),
+          with(v, "svix-timestamp", std::to_string(kTs - 1)),
+          // A webhook-id present selects the standard names, whose other two are missing.
+          with(v, "webhook-id", v.at("svix-id")),
+      };
+    },
+    "svix_names"};
 
 std::unique_ptr<Verifier> make(const Preset& p, const std::vector<const Secret*>& secrets) {
   std::vector<std::string> configured;
@@ -396,9 +427,10 @@ TEST_P(VerifyPresetTest, ToleranceIsConfigurable) {
 
 INSTANTIATE_TEST_SUITE_P(VerifyAllPresets, VerifyPresetTest,
                          ::testing::Values(kHmac, kGithub, kStripe, kShopify, kSlack,
-                                           kStandardWebhooks),
+                                           kStandardWebhooks, kSvix),
                          [](const ::testing::TestParamInfo<Preset>& info) {
-                           std::string name = info.param.name;
+                           std::string name =
+                               info.param.label.empty() ? info.param.name : info.param.label;
                            for (char& c : name) {
                              if (c == '-') c = '_';
                            }
@@ -554,6 +586,81 @@ TEST(VerifyStandardWebhooksTest, KeyIsTheDecodedSecret) {
   // An undecodable secret in the list does not spoil the others.
   auto mixed = makeVerifier("standard-webhooks", {"whsec_%%%", kNew.configured}, kToleranceMs);
   EXPECT_TRUE(verifyWith(*mixed, standardHeaders(standardSig(kNew)), kBody, kNowMs));
+}
+
+// The published vector again, sent under the Svix names (how the `svix` libraries sign it).
+TEST(VerifyStandardWebhooksTest, SvixNamesCarryThePublishedTestVector) {
+  const std::string body = R"({"test": 2432232314})";
+  const Headers headers{{"svix-id", "msg_p5jXN8AQM9LWM0D4loKWxJek"},
+                        {"svix-timestamp", "1614265330"},
+                        {"svix-signature", "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="}};
+  auto v =
+      makeVerifier("standard-webhooks", {"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}, kToleranceMs);
+  EXPECT_TRUE(verifyWith(*v, headers, body, 1614265330LL * 1000));
+  EXPECT_FALSE(verifyWith(*v, headers, body, 1614265330LL * 1000 + kToleranceMs + 1));
+  // Header names are case-insensitive, as for the standard names.
+  const Headers upper{{"Svix-Id", "msg_p5jXN8AQM9LWM0D4loKWxJek"},
+                      {"Svix-Timestamp", "1614265330"},
+                      {"Svix-Signature", "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="}};
+  EXPECT_TRUE(verifyWith(*v, upper, body, 1614265330LL * 1000));
+}
+
+Headers svixHeaders(const std::string& id, int64_t ts, const std::string& signature) {
+  return {{"svix-id", id}, {"svix-timestamp", std::to_string(ts)}, {"svix-signature", signature}};
+}
+
+std::string sigFor(const Secret& s, const std::string& id, int64_t ts) {
+  return "v1," + b64(hmac(s.raw, id + "." + std::to_string(ts) + "." + kBody));
+}
+
+TEST(VerifyStandardWebhooksTest, SvixSignatureListAnyEntryMayMatch) {
+  auto v = makeVerifier("standard-webhooks", {kNew.configured}, kToleranceMs);
+  const std::string id = "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W";
+  const std::string list =
+      sigFor(kWrong, id, kTs) + " " + sigFor(kOld, id, kTs) + " " + sigFor(kNew, id, kTs);
+  EXPECT_TRUE(verifyWith(*v, svixHeaders(id, kTs, list), kBody, kNowMs));
+  EXPECT_FALSE(verifyWith(*v, svixHeaders(id, kTs, sigFor(kWrong, id, kTs)), kBody, kNowMs));
+}
+
+// Both namings present: the standard trio is used whenever webhook-id is there, else the Svix
+// trio; one header of each naming never combine into a trio.
+TEST(VerifyStandardWebhooksTest, BothNamingsUseOneTrioNeverAMix) {
+  auto v = makeVerifier("standard-webhooks", {kNew.configured}, kToleranceMs);
+  const std::string id = "msg_1";
+  const std::string t = std::to_string(kTs);
+  const std::string good = sigFor(kNew, id, kTs);
+  const std::string bad = sigFor(kWrong, id, kTs);
+
+  // Both complete: the standard trio decides, whatever the Svix one says.
+  Headers both{{"webhook-id", id}, {"webhook-timestamp", t}, {"webhook-signature", good},
+               {"svix-id", id},    {"svix-timestamp", t},    {"svix-signature", bad}};
+  EXPECT_TRUE(verifyWith(*v, both, kBody, kNowMs));
+  both["webhook-signature"] = bad;
+  both["svix-signature"] = good;
+  EXPECT_FALSE(verifyWith(*v, both, kBody, kNowMs));
+
+  // Mixes: each lacks part of the trio its id header selects, so none verifies although every
+  // value is right.
+  const std::vector<Headers> mixes{
+      {{"webhook-id", id}, {"svix-timestamp", t}, {"svix-signature", good}},
+      {{"webhook-id", id}, {"webhook-timestamp", t}, {"svix-signature", good}},
+      {{"webhook-id", id}, {"svix-timestamp", t}, {"webhook-signature", good}},
+      {{"svix-id", id}, {"webhook-timestamp", t}, {"webhook-signature", good}},
+      {{"svix-id", id}, {"svix-timestamp", t}, {"webhook-signature", good}},
+      {{"svix-id", id}, {"webhook-timestamp", t}, {"svix-signature", good}},
+      {{"webhook-timestamp", t},
+       {"svix-timestamp", t},
+       {"webhook-signature", good},
+       {"svix-signature", good}},
+  };
+  for (size_t i = 0; i < mixes.size(); ++i) {
+    EXPECT_FALSE(verifyWith(*v, mixes[i], kBody, kNowMs)) << "mix " << i;
+  }
+  // An empty webhook-id still selects the standard names: no fallback to a complete Svix trio.
+  Headers emptyId = svixHeaders(id, kTs, good);
+  emptyId["webhook-id"] = "";
+  EXPECT_FALSE(verifyWith(*v, emptyId, kBody, kNowMs));
+  EXPECT_TRUE(verifyWith(*v, svixHeaders(id, kTs, good), kBody, kNowMs));
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
-// A plugin built for another API version (999): the loader must refuse it before its manifest.
+// A plugin built for an older API version (1, before Destination::render()): the loader must
+// refuse it before its manifest.
 #include <Poco/ClassLibrary.h>
 
 #include "core/plugin/destination.h"
@@ -17,7 +18,7 @@ class BadVersionFactory final : public dispatch::plugin::DestinationFactory {
 
 }  // namespace
 
-extern "C" __attribute__((visibility("default"))) int dispatch_plugin_api_version() { return 999; }
+extern "C" __attribute__((visibility("default"))) int dispatch_plugin_api_version() { return 1; }
 
 POCO_BEGIN_MANIFEST(dispatch::plugin::DestinationFactory)
 POCO_EXPORT_CLASS(BadVersionFactory)
