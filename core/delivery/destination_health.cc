@@ -243,7 +243,17 @@ void DestinationHealth::refresh(TimeMs now) {
       }
       continue;
     }
-    if (gate.paused || !coolDownOver(gate, cb, now)) continue;
+    if (gate.paused) continue;
+    if (gate.circuit == model::Circuit::kHalfOpen && gate.trialId.empty()) {
+      // A free slot and held deliveries: one of them becomes the trial, or none ever would.
+      auto trial = store_.ensureTrial(projectId, name);
+      if (trial && trial->has_value()) {
+        log::info("circuit trial", {{"destination", name}, {"delivery_id", trial->value()}});
+        notifyDue_(0);
+      }
+      continue;
+    }
+    if (!coolDownOver(gate, cb, now)) continue;
     auto trial = store_.halfOpen(projectId, name, cb.coolDownMs);
     if (!trial || !trial->has_value()) continue;
     log::info("circuit half-open",

@@ -191,10 +191,22 @@ const std::string kDeferSql =
 
 // A held delivery goes back to waiting, unattempted, with its due time: its destination is
 // paused or its circuit open (delivery/destination_health.h). Resuming clears `held`.
+// The node decided from gates up to a second old, so the store's gate decides: the row is
+// marked held only if the gate still holds it (a half-open circuit's trial excepted); else
+// it is put back due a second later, when the node has re-read the gates. The gate row is
+// locked (FOR SHARE) so a resume or a closing circuit either sees this row held and releases
+// it, or commits first and is seen here.
 const std::string kHoldSql =
-    "UPDATE deliveries SET status = " + sql::released() +
-    ", held = true, lease_until = NULL, updated_at = now() "
-    "WHERE id = $1 AND lease_seq = $2 AND lease_until IS NOT NULL RETURNING id";
+    "WITH cur AS (SELECT id, project_id, destination FROM deliveries WHERE id = $1), "
+    "g AS (SELECT (s.paused OR s.circuit = 'open' OR (s.circuit = 'half-open' AND "
+    "  s.trial_id IS DISTINCT FROM cur.id)) AS holds FROM destination_states s JOIN cur "
+    "  ON s.project_id = cur.project_id AND s.destination = cur.destination FOR SHARE OF s), "
+    "h AS (SELECT COALESCE((SELECT holds FROM g), false) AS holds) "
+    "UPDATE deliveries d SET status = " +
+    sql::released() +
+    ", held = h.holds, lease_until = NULL, updated_at = now(), "
+    "due_at = CASE WHEN h.holds THEN d.due_at ELSE GREATEST(d.due_at, now() + interval '1 second') "
+    "END FROM h WHERE d.id = $1 AND d.lease_seq = $2 AND d.lease_until IS NOT NULL RETURNING d.id";
 
 void insertCallback(pqxx::transaction_base& tx, const model::Completion::Callback& cb,
                     const Sealer* sealer) {

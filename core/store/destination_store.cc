@@ -140,6 +140,31 @@ Result<std::optional<std::string>> DestinationStore::halfOpen(const std::string&
   return trial;
 }
 
+Result<std::optional<std::string>> DestinationStore::ensureTrial(const std::string& projectId,
+                                                                 const std::string& destination) {
+  std::optional<std::string> trial;
+  Status st = db_.run([&](Connection& c) {
+    trial.reset();
+    pqxx::work tx(c);
+    static const std::string kSql =
+        "WITH t AS (SELECT id FROM deliveries WHERE project_id = $1 AND destination = $2 AND held "
+        "AND status IN " +
+        kWaiting +
+        " ORDER BY due_at LIMIT 1) "
+        "UPDATE destination_states SET trial_id = (SELECT id FROM t), updated_at = now() "
+        "WHERE project_id = $1 AND destination = $2 AND circuit = 'half-open' AND NOT paused "
+        "AND trial_id IS NULL AND EXISTS (SELECT 1 FROM t) RETURNING trial_id::text";
+    auto r = tx.exec_params(kSql, projectId, destination);
+    if (!r.empty()) {
+      trial = r[0][0].c_str();
+      releaseOne(tx, *trial);
+    }
+    tx.commit();
+  });
+  if (!st) return st;
+  return trial;
+}
+
 Result<bool> DestinationStore::takeTrial(const std::string& projectId,
                                          const std::string& destination,
                                          const std::string& deliveryId) {

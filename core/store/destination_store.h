@@ -47,6 +47,11 @@ class DestinationStore {
   // ("" for a free slot), or nullopt when this call changed nothing.
   Result<std::optional<std::string>> halfOpen(const std::string& projectId,
                                               const std::string& destination, int64_t coolDownMs);
+  // Half-open with a free slot while deliveries are held (held by a node that had not yet
+  // heard of the half-open circuit) → the longest-waiting one is released as the trial. Its
+  // id, or nullopt when this changed nothing.
+  Result<std::optional<std::string>> ensureTrial(const std::string& projectId,
+                                                 const std::string& destination);
   // Half-open with a free slot → this delivery is the trial. False when another took it.
   Result<bool> takeTrial(const std::string& projectId, const std::string& destination,
                          const std::string& deliveryId);
