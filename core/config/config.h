@@ -15,6 +15,9 @@
 namespace dispatch::crypto {
 class KeyRing;  // core/crypto/key_ring.h
 }  // namespace dispatch::crypto
+namespace dispatch::filter {
+class Filter;  // core/filter/filter.h
+}  // namespace dispatch::filter
 
 namespace dispatch::config {
 
@@ -123,6 +126,9 @@ struct DestinationConfig {
   // Plugin-specific keys (template, path, …) as strings, for the plugin's own validation.
   std::map<std::string, std::string> options;
   std::string location;  // "file:line:col" of the entry, for plugin error messages
+  // `filter`: an event must pass it (on the event as received) to reach this destination
+  // through any link. Null: none.
+  std::shared_ptr<const filter::Filter> filter;
 };
 
 struct LinkConfig {
@@ -132,6 +138,7 @@ struct LinkConfig {
   std::string transformName;        // file path or "<inline>"
   std::string lua;                  // transform source; empty = none
   std::string location;
+  std::shared_ptr<const filter::Filter> filter;  // `filter`, before the transform; null: none
 };
 
 struct ProjectConfig {

@@ -1,6 +1,7 @@
 // Internal to core/config: readers of the config's parts, shared by the loader's files.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -14,6 +15,9 @@ namespace dispatch::config::internal {
 void readRetry(Reader& r, const Field& f, model::RetryPolicy& policy);
 // A `retry_on:` list; when present it replaces `out` entirely.
 void readRetryOn(Reader& r, const Field& f, model::RetryOn& out);
+// A `filter:` map (destinations and links), compiled (core/config/filter_reader.cc); null after
+// reporting its errors.
+std::shared_ptr<const filter::Filter> readFilter(Reader& r, const Field& f);
 // The `projects:` list, with cross-project checks (unique names and slugs). `encrypting` gets
 // the `encrypt_payloads` field of the first project that sets it to true.
 void readProjects(Reader& r, const Field& f, Config& config, std::optional<Field>& encrypting);

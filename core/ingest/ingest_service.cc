@@ -56,18 +56,24 @@ std::string idempotencyValue(const std::string& raw) {
   return text::storable(raw);
 }
 
-std::string extractEventType(const config::EventTypeConfig& cfg, const HookRequest& req) {
+std::string extractEventType(const config::EventTypeConfig& cfg, const HookRequest& req,
+                             json::LazyValue& body) {
   std::string type;
   if (!cfg.header.empty()) {
     type = req.header(cfg.header).value_or("");
   } else if (!cfg.path.empty()) {
-    auto doc = json::parse(req.body);
-    const json::Value* v = doc ? doc->at(cfg.path) : nullptr;
+    const json::Value* doc = body.get();
+    const json::Value* v = doc != nullptr ? doc->at(cfg.path) : nullptr;
     if (v != nullptr) type = v->scalarText();
   }
   // The sender's bytes (a NUL from "\u0000", obs-text in a header), made storable losslessly:
   // routing, transforms and the store all see the same type.
   return text::storable(type);
+}
+
+std::string extractEventType(const config::EventTypeConfig& cfg, const HookRequest& req) {
+  json::LazyValue body(req.body);
+  return extractEventType(cfg, req, body);
 }
 
 bool IngestService::verified(const route::SourceEntry& src, const HookRequest& req) {
@@ -116,7 +122,9 @@ void IngestService::acceptAsync(const route::Routing& routing, const HookRequest
   e.id = newUuidV7();
   e.projectId = src->projectId;
   e.source = req.slug;
-  e.eventType = extractEventType(src->source->eventType, req);
+  // The body is parsed at most once, and only if the type's path or a body filter reads it.
+  json::LazyValue body(req.body);
+  e.eventType = extractEventType(src->source->eventType, req, body);
   e.headers = normalizeHeaders(req.headers);
   e.query = req.query;
   e.body = req.body;
@@ -134,7 +142,7 @@ void IngestService::acceptAsync(const route::Routing& routing, const HookRequest
     if (*first) return done(HookResult{**first, true});
   }
 
-  p->plan = routing.plan(e);
+  p->plan = routing.plan(e, body);
   for (const auto& d : p->plan.deliveries) p->scheduled += d.state == model::State::kScheduled;
   p->granted = handoff_ != nullptr ? handoff_->reserve(p->scheduled) : 0;
   int leased = 0;

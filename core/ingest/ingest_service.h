@@ -10,6 +10,7 @@
 #include "core/route/routing.h"
 #include "core/store/event_store.h"
 #include "core/store/key_store.h"
+#include "core/util/lazy_json.h"
 #include "core/util/status.h"
 
 namespace dispatch::ingest {
@@ -29,7 +30,9 @@ struct HookResult {
 };
 
 // Extracts the event type: a header's value, or a JSON dot-path's scalar text ("" when the
-// body is not JSON or the path is missing).
+// body is not JSON or the path is missing). `body` is req.body, parsed only for a path.
+std::string extractEventType(const config::EventTypeConfig& cfg, const HookRequest& req,
+                             json::LazyValue& body);
 std::string extractEventType(const config::EventTypeConfig& cfg, const HookRequest& req);
 
 // Lower-cased names, repeated headers joined with ", ", credential headers (Authorization,

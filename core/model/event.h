@@ -44,7 +44,7 @@ struct PlannedDelivery {
 
 struct Skip {
   std::string destination;
-  std::string reason;  // "event type filter" | "transform returned nil"
+  std::string reason;  // "event type filter" | "filter did not match" | "transform returned nil"
 };
 
 struct RoutePlan {

@@ -1,6 +1,7 @@
 // Building the routing table and planning an event's deliveries.
 #include "core/route/routing.h"
 
+#include "core/filter/filter.h"
 #include "core/model/ids.h"
 #include "core/net/network_policy.h"
 #include "core/plugin/destinations.h"
@@ -28,6 +29,11 @@ transform::Limits limitsFor(const config::Config& cfg) {
   l.maxHeaderBytes = cfg.transforms.maxHeaderBytes;
   l.maxErrorBytes = cfg.transforms.maxErrorBytes;
   return l;
+}
+
+bool passes(const std::shared_ptr<const filter::Filter>& f, const model::IncomingEvent& e,
+            json::LazyValue& body) {
+  return f == nullptr || f->matches(body, e.headers);
 }
 
 }  // namespace
@@ -116,6 +122,11 @@ const DestinationEntry* Routing::destination(const std::string& projectId,
 }
 
 model::RoutePlan Routing::plan(const model::IncomingEvent& e) const {
+  json::LazyValue body(e.body);
+  return plan(e, body);
+}
+
+model::RoutePlan Routing::plan(const model::IncomingEvent& e, json::LazyValue& body) const {
   model::RoutePlan plan;
   auto it = links_.find(e.source);
   if (it == links_.end()) return plan;
@@ -123,6 +134,11 @@ model::RoutePlan Routing::plan(const model::IncomingEvent& e) const {
     const config::DestinationConfig& dc = *l.destination->config;
     if (!anyGlobMatches(l.link->events, e.eventType)) {
       plan.skips.push_back({dc.name, "event type filter"});
+      continue;
+    }
+    // Both filters must hold; checked before the transform, which a turned-away link never runs.
+    if (!passes(l.link->filter, e, body) || !passes(dc.filter, e, body)) {
+      plan.skips.push_back({dc.name, "filter did not match"});
       continue;
     }
     model::PlannedDelivery d;

@@ -12,6 +12,7 @@
 #include "core/config/config.h"
 #include "core/model/event.h"
 #include "core/plugin/destination.h"
+#include "core/util/lazy_json.h"
 #include "core/util/status.h"
 
 namespace dispatch::verify {
@@ -65,7 +66,12 @@ class Routing {
   const config::ProjectConfig* project(const std::string& projectId) const;
   const DestinationEntry* destination(const std::string& projectId, const std::string& name) const;
 
-  // Filters and transforms `e` through every link of its source.
+  // Filters and transforms `e` through every link of its source. `body` is `e.body`, parsed at
+  // most once for everything that reads it: pass the one the event type was read from.
+  // Filters see the event as received (before any transform), so a link they turn away runs
+  // no transform; a body is parsed only when a filter reaches a body condition.
+  model::RoutePlan plan(const model::IncomingEvent& e, json::LazyValue& body) const;
+  // As above, parsing `e.body` itself if a filter needs it (replay).
   model::RoutePlan plan(const model::IncomingEvent& e) const;
 
  private:

@@ -12,6 +12,7 @@
 #            bench_last_result
 #            encryption at rest (ingest-encrypted, deliver-encrypted): BENCH_ENCRYPT
 #            bench_sealed_check
+#            filters (fan-out-filtered): BENCH_FILTERED
 #            router load: bench_signed_body bench_wrk bench_wrk_summary bench_wait_received
 #            bench_router_throughput
 #
@@ -38,6 +39,10 @@ SCENARIO=${SCENARIO:-bench}
 # within a scenario open what it sealed). The key is never printed.
 BENCH_ENCRYPT=0
 BENCH_MASTER_KEYS="bench1:$(openssl rand -base64 32)"
+# BENCH_FILTERED=1 (set by fan-out-filtered, not read from the caller's environment): the router
+# config's links to d2 and d3 carry a body filter (bench_yaml_router) that every bench event
+# passes, so the deliveries stay those of the unfiltered run.
+BENCH_FILTERED=0
 export ROOT OUT MODE BIN TOOLS DISPATCH_PORT RECV_PORT PEER_PORT HMAC_SECRET BENCH_ADMIN_URL
 # PIDs to kill at cleanup: in this shell's array and, so the driver can also stop what a
 # scenario subshell left behind, one per line in $OUT/pids.
@@ -235,9 +240,12 @@ YAML
 
 # bench_yaml_router NDEST [TRANSFORM_FILE]: prints the path of a router config: source `bench`
 # (preset hmac, secret HMAC_SECRET, event type at `type`), NDEST webhook destinations
-# http://127.0.0.1:RECV_PORT/d<i>, one link to each (the transform on the first).
+# http://127.0.0.1:RECV_PORT/d<i>, one link to each (the transform on the first). With
+# BENCH_FILTERED=1 the links to d2 and d3 carry a body filter every bench event passes: d2
+# `type` equal and `pad` matched by an RE2 regex over its 993 bytes, d3 `type` in a list and
+# `pad` present.
 bench_yaml_router() {
-  local n=$1 transform=${2:-} f="$OUT/$SCENARIO-router.yaml" i
+  local n=$1 transform=${2:-} f="$OUT/$SCENARIO-router.yaml" i filter
   [ -z "$transform" ] || transform=$(cd "$(dirname "$transform")" && pwd)/$(basename "$transform")
   {
     _bench_yaml_router_head
@@ -246,10 +254,16 @@ bench_yaml_router() {
     done
     echo "    links:"
     for i in $(seq "$n"); do
+      filter=""
+      if [ "$BENCH_FILTERED" = 1 ] && [ "$i" -eq 2 ]; then
+        filter=", filter: { body: { type: bench.event, pad: { \$regex: '^0+\$' } } }"
+      elif [ "$BENCH_FILTERED" = 1 ] && [ "$i" -eq 3 ]; then
+        filter=", filter: { body: { type: { \$in: [bench.event, bench.other] }, pad: { \$exists: true } } }"
+      fi
       if [ "$i" -eq 1 ] && [ -n "$transform" ]; then
-        printf '      - { source: bench, destination: d%d, transform: "%s" }\n' "$i" "$transform"
+        printf '      - { source: bench, destination: d%d, transform: "%s"%s }\n' "$i" "$transform" "$filter"
       else
-        printf '      - { source: bench, destination: d%d }\n' "$i"
+        printf '      - { source: bench, destination: d%d%s }\n' "$i" "$filter"
       fi
     done
   } >"$f"
@@ -445,5 +459,8 @@ bench_router_throughput() {
   bench_result "$SCENARIO" dispatch_cpu "$(bench_cores $((c1d - c0d)) "$WRK_SECS")" cores
   bench_result "$SCENARIO" postgres_cpu "$(bench_cores $((c1p - c0p)) "$WRK_SECS")" cores
   bench_result "$SCENARIO" cpu_per_event "$(awk -v t=$((c1d - c0d + c1p - c0p)) -v n="$ok" \
+    -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.0f", (n > 0) ? t / hz / n * 1e6 : 0}')" us
+  # Dispatch's share alone: where routing work (filters, transforms) shows.
+  bench_result "$SCENARIO" dispatch_cpu_per_event "$(awk -v t=$((c1d - c0d)) -v n="$ok" \
     -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.0f", (n > 0) ? t / hz / n * 1e6 : 0}')" us
 }

@@ -44,5 +44,21 @@ TEST(IngestEventTypeTest, HeaderOrPath) {
   EXPECT_EQ(extractEventType({"", "a"}, r), "");
 }
 
+TEST(IngestEventTypeTest, TheBodyIsParsedOnlyForAPathAndKeptForRouting) {
+  HookRequest r;
+  r.header = [](std::string_view) -> std::optional<std::string> { return std::string("push"); };
+  r.body = R"({"kind":"k"})";
+  json::LazyValue byHeader(r.body);
+  EXPECT_EQ(extractEventType({"X-Event", ""}, r, byHeader), "push");
+  EXPECT_FALSE(byHeader.parsed());
+  json::LazyValue byPath(r.body);
+  EXPECT_EQ(extractEventType({"", "kind"}, r, byPath), "k");
+  ASSERT_TRUE(byPath.parsed());
+  // The same parse, handed on (to the route's filters).
+  const json::Value* first = byPath.get();
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(byPath.get(), first);
+}
+
 }  // namespace
 }  // namespace dispatch::ingest
