@@ -1,6 +1,7 @@
 // Destination gates and health: the SQL of pause, resume and the circuit breaker.
 #include "core/store/destination_store.h"
 
+#include <functional>
 #include <pqxx/pqxx>
 
 #include "core/store/row_mapping.h"
@@ -34,6 +35,24 @@ void releaseOne(pqxx::work& tx, const std::string& id) {
       "AND held",
       id);
   if (r.affected_rows() > 0) tx.exec("SELECT pg_notify('dispatch_due', '0')");
+}
+
+// One conditional state change in a transaction of its own: `sql` updates at most one row
+// and returns it when it applied; `then(tx, row)` acts on that row in the same transaction.
+// Whether it applied.
+template <class... P>
+Result<bool> conditionally(Db& db, const std::function<void(pqxx::work&, const pqxx::row&)>& then,
+                           const std::string& sql, const P&... params) {
+  bool changed = false;
+  Status st = db.run([&](Connection& c) {
+    pqxx::work tx(c);
+    auto r = tx.exec_params(sql, params...);
+    changed = !r.empty();
+    if (changed && then) then(tx, r[0]);
+    tx.commit();
+  });
+  if (!st) return st;
+  return changed;
 }
 
 std::optional<TimeMs> optMs(const pqxx::field& f) {
@@ -78,39 +97,30 @@ Status DestinationStore::pause(const std::string& projectId, const std::string& 
 }
 
 Status DestinationStore::resume(const std::string& projectId, const std::string& destination) {
-  return db_.run([&](Connection& c) {
-    pqxx::work tx(c);
-    auto r = tx.exec_params(
-        "UPDATE destination_states SET paused = false, updated_at = now() "
-        "WHERE project_id = $1 AND destination = $2 RETURNING circuit, trial_id::text",
-        projectId, destination);
-    if (!r.empty()) {
-      const model::Circuit circuit = model::circuitFromString(r[0][0].c_str());
-      if (circuit == model::Circuit::kClosed) releaseHeld(tx, projectId, destination);
-      if (circuit == model::Circuit::kHalfOpen && !r[0][1].is_null())
-        releaseOne(tx, r[0][1].c_str());
-    }
-    tx.commit();
-  });
+  return conditionally(
+             db_,
+             [&](pqxx::work& tx, const pqxx::row& row) {
+               const model::Circuit circuit = model::circuitFromString(row[0].c_str());
+               if (circuit == model::Circuit::kClosed) releaseHeld(tx, projectId, destination);
+               if (circuit == model::Circuit::kHalfOpen && !row[1].is_null()) {
+                 releaseOne(tx, row[1].c_str());
+               }
+             },
+             "UPDATE destination_states SET paused = false, updated_at = now() "
+             "WHERE project_id = $1 AND destination = $2 RETURNING circuit, trial_id::text",
+             projectId, destination)
+      .status();
 }
 
 Result<bool> DestinationStore::openCircuit(const std::string& projectId,
                                            const std::string& destination) {
-  bool changed = false;
-  Status st = db_.run([&](Connection& c) {
-    pqxx::work tx(c);
-    auto r = tx.exec_params(
-        "INSERT INTO destination_states (project_id, destination, circuit, opened_at) "
-        "VALUES ($1, $2, 'open', now()) ON CONFLICT (project_id, destination) DO UPDATE "
-        "SET circuit = 'open', opened_at = now(), trial_id = NULL, updated_at = now() "
-        "WHERE destination_states.circuit = 'closed' RETURNING 1",
-        projectId, destination);
-    changed = !r.empty();
-    if (changed) holdWaiting(tx, projectId, destination);
-    tx.commit();
-  });
-  if (!st) return st;
-  return changed;
+  return conditionally(
+      db_, [&](pqxx::work& tx, const pqxx::row&) { holdWaiting(tx, projectId, destination); },
+      "INSERT INTO destination_states (project_id, destination, circuit, opened_at) "
+      "VALUES ($1, $2, 'open', now()) ON CONFLICT (project_id, destination) DO UPDATE "
+      "SET circuit = 'open', opened_at = now(), trial_id = NULL, updated_at = now() "
+      "WHERE destination_states.circuit = 'closed' RETURNING 1",
+      projectId, destination);
 }
 
 Result<std::optional<std::string>> DestinationStore::halfOpen(const std::string& projectId,
@@ -168,70 +178,49 @@ Result<std::optional<std::string>> DestinationStore::ensureTrial(const std::stri
 Result<bool> DestinationStore::takeTrial(const std::string& projectId,
                                          const std::string& destination,
                                          const std::string& deliveryId) {
-  bool taken = false;
-  Status st = db_.run([&](Connection& c) {
-    pqxx::work tx(c);
-    auto r = tx.exec_params(
-        "UPDATE destination_states SET trial_id = $3::uuid, updated_at = now() "
-        "WHERE project_id = $1 AND destination = $2 AND circuit = 'half-open' "
-        "AND trial_id IS NULL RETURNING 1",
-        projectId, destination, deliveryId);
-    taken = !r.empty();
-    tx.commit();
-  });
-  if (!st) return st;
-  return taken;
+  return conditionally(db_, nullptr,
+                       "UPDATE destination_states SET trial_id = $3::uuid, updated_at = now() "
+                       "WHERE project_id = $1 AND destination = $2 AND circuit = 'half-open' "
+                       "AND trial_id IS NULL RETURNING 1",
+                       projectId, destination, deliveryId);
 }
 
 Result<bool> DestinationStore::closeCircuit(const std::string& projectId,
                                             const std::string& destination,
                                             const std::string& deliveryId) {
-  bool changed = false;
-  Status st = db_.run([&](Connection& c) {
-    pqxx::work tx(c);
-    auto r = tx.exec_params(
-        "UPDATE destination_states SET circuit = 'closed', opened_at = NULL, trial_id = NULL, "
-        "updated_at = now() WHERE project_id = $1 AND destination = $2 AND circuit = 'half-open' "
-        "AND trial_id = $3::uuid RETURNING paused",
-        projectId, destination, deliveryId);
-    changed = !r.empty();
-    if (changed && !r[0][0].as<bool>()) releaseHeld(tx, projectId, destination);
-    tx.commit();
-  });
-  if (!st) return st;
-  return changed;
+  return conditionally(
+      db_,
+      [&](pqxx::work& tx, const pqxx::row& row) {
+        if (!row[0].as<bool>()) releaseHeld(tx, projectId, destination);  // unless paused
+      },
+      "UPDATE destination_states SET circuit = 'closed', opened_at = NULL, trial_id = NULL, "
+      "updated_at = now() WHERE project_id = $1 AND destination = $2 AND circuit = 'half-open' "
+      "AND trial_id = $3::uuid RETURNING paused",
+      projectId, destination, deliveryId);
 }
 
 Result<bool> DestinationStore::reopenCircuit(const std::string& projectId,
                                              const std::string& destination,
                                              const std::string& deliveryId) {
-  bool changed = false;
-  Status st = db_.run([&](Connection& c) {
-    pqxx::work tx(c);
-    auto r = tx.exec_params(
-        "UPDATE destination_states SET circuit = 'open', opened_at = now(), trial_id = NULL, "
-        "updated_at = now() WHERE project_id = $1 AND destination = $2 AND circuit = 'half-open' "
-        "AND trial_id = $3::uuid RETURNING 1",
-        projectId, destination, deliveryId);
-    changed = !r.empty();
-    if (changed) holdWaiting(tx, projectId, destination);
-    tx.commit();
-  });
-  if (!st) return st;
-  return changed;
+  return conditionally(
+      db_, [&](pqxx::work& tx, const pqxx::row&) { holdWaiting(tx, projectId, destination); },
+      "UPDATE destination_states SET circuit = 'open', opened_at = now(), trial_id = NULL, "
+      "updated_at = now() WHERE project_id = $1 AND destination = $2 AND circuit = 'half-open' "
+      "AND trial_id = $3::uuid RETURNING 1",
+      projectId, destination, deliveryId);
 }
 
 Status DestinationStore::forceClose(const std::string& projectId, const std::string& destination) {
-  return db_.run([&](Connection& c) {
-    pqxx::work tx(c);
-    auto r = tx.exec_params(
-        "UPDATE destination_states SET circuit = 'closed', opened_at = NULL, trial_id = NULL, "
-        "updated_at = now() WHERE project_id = $1 AND destination = $2 AND circuit <> 'closed' "
-        "RETURNING paused",
-        projectId, destination);
-    if (!r.empty() && !r[0][0].as<bool>()) releaseHeld(tx, projectId, destination);
-    tx.commit();
-  });
+  return conditionally(
+             db_,
+             [&](pqxx::work& tx, const pqxx::row& row) {
+               if (!row[0].as<bool>()) releaseHeld(tx, projectId, destination);  // unless paused
+             },
+             "UPDATE destination_states SET circuit = 'closed', opened_at = NULL, "
+             "trial_id = NULL, updated_at = now() WHERE project_id = $1 AND destination = $2 "
+             "AND circuit <> 'closed' RETURNING paused",
+             projectId, destination)
+      .status();
 }
 
 Status DestinationStore::flush(const std::vector<DestinationTally>& tallies, TimeMs keepFrom) {

@@ -26,6 +26,18 @@ std::string source(const std::string& slug) {
          "        event_type: { header: X-Event }\n";
 }
 
+// Project alpha with one unsigned source `slug` linked to one webhook destination `name` at
+// `url`, whose further keys are `destinationKeys` (lines at 8 spaces).
+DispatchOptions oneLink(const std::string& slug, const std::string& name, const std::string& url,
+                        const std::string& destinationKeys) {
+  DispatchOptions o;
+  o.projectsYaml = "projects:\n  - name: alpha\n    signing_secret: " + std::string(kAlphaSecret) +
+                   "\n    sources:\n" + source(slug) + "    destinations:\n      - name: " + name +
+                   "\n        type: webhook\n        url: " + url + "\n" + destinationKeys +
+                   "    links:\n      - { source: " + slug + ", destination: " + name + " }\n";
+  return o;
+}
+
 // The destination named `name` in a GET /api/v1/destinations answer.
 const json::Value* destinationIn(const ApiResponse& r, const std::string& name) {
   const json::Value* data = r.data();
@@ -179,16 +191,8 @@ TEST(DestinationsPause, AcrossTwoNodesNothingAttemptedNothingLostThenEverythingG
   Receiver rx([&](int, const ReceivedRequest&) {
     return ScriptedResponse{status.load(), "r", {}, 0};
   });
-  const std::string y =
-      "projects:\n  - name: alpha\n    signing_secret: " + std::string(kAlphaSecret) +
-      "\n    sources:\n" + source("p-src") +
-      "    destinations:\n"
-      "      - name: maint\n        type: webhook\n        url: " +
-      rx.url("/maint") +
-      "\n        retry: { max_attempts: 5, backoff: fixed, initial: 1s }\n"
-      "    links:\n      - { source: p-src, destination: maint }\n";
-  DispatchOptions o;
-  o.projectsYaml = y;
+  DispatchOptions o = oneLink("p-src", "maint", rx.url("/maint"),
+                              "        retry: { max_attempts: 5, backoff: fixed, initial: 1s }\n");
   DispatchProcess a(db, o), b(db, o);
   ASSERT_TRUE(a.start()) << a.log();
   ASSERT_TRUE(b.start()) << b.log();
@@ -251,17 +255,10 @@ TEST(CircuitBreaker, OpensHoldsTrialsReopensClosesAndDeliversWhatItHeld) {
   Receiver rx([&](int, const ReceivedRequest&) {
     return ScriptedResponse{status.load(), "r", {}, 0};
   });
-  const std::string y =
-      "projects:\n  - name: alpha\n    signing_secret: " + std::string(kAlphaSecret) +
-      "\n    sources:\n" + source("c-src") +
-      "    destinations:\n"
-      "      - name: flaky\n        type: webhook\n        url: " +
-      rx.url("/flaky") +
-      "\n        retry: { max_attempts: 20, backoff: fixed, initial: 100ms }\n"
-      "        circuit_breaker: { failures: 3, cool_down: 2s }\n"
-      "    links:\n      - { source: c-src, destination: flaky }\n";
-  DispatchOptions o;
-  o.projectsYaml = y;
+  DispatchOptions o =
+      oneLink("c-src", "flaky", rx.url("/flaky"),
+              "        retry: { max_attempts: 20, backoff: fixed, initial: 100ms }\n"
+              "        circuit_breaker: { failures: 3, cool_down: 2s }\n");
   DispatchProcess d(db, o);
   ASSERT_TRUE(d.start()) << d.log();
   const std::string key = d.createKey("alpha");
@@ -321,17 +318,9 @@ TEST(CircuitBreaker, OpensHoldsTrialsReopensClosesAndDeliversWhatItHeld) {
 TEST(CircuitBreaker, OffKeepsAttemptingAFailingReceiver) {
   TestDatabase db;
   Receiver rx([](int, const ReceivedRequest&) { return ScriptedResponse{503, "r", {}, 0}; });
-  const std::string y =
-      "projects:\n  - name: alpha\n    signing_secret: " + std::string(kAlphaSecret) +
-      "\n    sources:\n" + source("c-src") +
-      "    destinations:\n"
-      "      - name: flaky\n        type: webhook\n        url: " +
-      rx.url("/flaky") +
-      "\n        retry: { max_attempts: 4, backoff: fixed, initial: 50ms }\n"
-      "        circuit_breaker: off\n"
-      "    links:\n      - { source: c-src, destination: flaky }\n";
-  DispatchOptions o;
-  o.projectsYaml = y;
+  DispatchOptions o = oneLink("c-src", "flaky", rx.url("/flaky"),
+                              "        retry: { max_attempts: 4, backoff: fixed, initial: 50ms }\n"
+                              "        circuit_breaker: off\n");
   DispatchProcess d(db, o);
   ASSERT_TRUE(d.start()) << d.log();
   std::vector<std::string> deliveries;
