@@ -11,6 +11,8 @@
 #include "core/app/runtime.h"
 #include "core/app/sealing.h"
 #include "core/app/server_app.h"
+#include "core/app/transform_cli.h"
+#include "core/app/transform_tests.h"
 #include "core/config/config.h"
 #include "core/ingest/replay.h"
 #include "core/jobs/job_json.h"
@@ -41,6 +43,10 @@ constexpr const char* kUsage =
     "  replay EVENT_ID             route a stored event again (new deliveries)\n"
     "  redrive --project NAME DESTINATION   re-arm the destination's DEAD deliveries\n"
     "  rekey [--project NAME]      re-encrypt stored values with the first master key\n"
+    "  transform run FILE.lua [--event FILE | --from-event EVENT_ID] [--type T]\n"
+    "                [--header 'Name: value']... [--source SLUG]\n"
+    "                              run a transform once: outcome JSON on stdout, log() on stderr\n"
+    "  transform test FILE.lua     run the test cases of FILE.test.yaml beside it\n"
     "  version                     print the version\n"
     "\n"
     "--config defaults to config/dispatch.yaml; DATABASE_URL overrides database.url.\n";
@@ -146,6 +152,9 @@ int cmdCheckConfig(const Args& a) {
   for (const auto& e : loaded.errors) std::fprintf(stderr, "%s\n", e.c_str());
   if (!loaded.routing) return 1;
   const config::Config& cfg = loaded.routing->config();
+  const ConfigTestsReport tests = runConfigTransformTests(cfg);
+  for (const auto& e : tests.problems) std::fprintf(stderr, "%s\n", e.c_str());
+  if (!tests.problems.empty()) return 1;
   size_t sources = 0, dests = 0, links = 0;
   for (const auto& p : cfg.projects) {
     sources += p.sources.size();
@@ -154,6 +163,7 @@ int cmdCheckConfig(const Args& a) {
   }
   std::printf("%s: ok (%zu projects, %zu sources, %zu destinations, %zu links)\n", cfg.path.c_str(),
               cfg.projects.size(), sources, dests, links);
+  for (const auto& line : tests.passed) std::printf("%s\n", line.c_str());
   return 0;
 }
 
@@ -316,6 +326,8 @@ int runCli(int argc, char** argv) {
     std::printf("dispatch %s\n", DISPATCH_VERSION);
     return 0;
   }
+  // Its own options (--header repeats): parsed there.
+  if (cmd == "transform") return runTransformCli(argc, argv, kUsage);
   Args a;
   std::string err;
   if (!parseArgs(argc, argv, 1, &a, &err)) return usageError(err);

@@ -7,6 +7,7 @@
 #include "core/plugin/destinations.h"
 #include "core/plugin/registry.h"
 #include "core/route/glob.h"
+#include "core/route/transform_limits.h"
 #include "core/transform/transform.h"
 #include "core/util/uuid.h"
 #include "core/verify/signer.h"
@@ -17,18 +18,6 @@ namespace {
 
 std::string destKey(const std::string& projectId, const std::string& name) {
   return projectId + '/' + name;
-}
-
-transform::Limits limitsFor(const config::Config& cfg) {
-  transform::Limits l;
-  l.maxInstructions = cfg.transforms.maxInstructions;
-  l.maxCpuTimeMs = cfg.transforms.cpuTimeMs;
-  l.maxMemoryBytes = cfg.transforms.maxMemoryBytes;
-  l.maxOutputBytes = cfg.server.maxBodyBytes;
-  l.maxHeaders = cfg.transforms.maxHeaders;
-  l.maxHeaderBytes = cfg.transforms.maxHeaderBytes;
-  l.maxErrorBytes = cfg.transforms.maxErrorBytes;
-  return l;
 }
 
 bool passes(const std::shared_ptr<const filter::Filter>& f, const model::IncomingEvent& e,
@@ -90,7 +79,7 @@ std::shared_ptr<const Routing> Routing::build(std::shared_ptr<const config::Conf
       if (it == r->destinations_.end()) continue;  // reported above or by the loader
       e.destination = &it->second;
       if (!l.lua.empty()) {
-        auto t = transform::Transform::compile(l.transformName, l.lua, limitsFor(*cfg),
+        auto t = transform::Transform::compile(l.transformName, l.lua, transformLimits(*cfg),
                                                l.source + "->" + l.destination);
         if (!t) {
           errors->push_back(l.location + ": transform: " + t.status().message());

@@ -345,7 +345,12 @@ int luaLog(lua_State* L) {
     s = "log limit reached; further lines of this call are dropped";
     len = std::strlen(s);
   }
-  writeLog(c->linkName, std::string_view(s, std::min(len, kMaxLogBytes)));
+  const std::string_view line(s, std::min(len, kMaxLogBytes));
+  if (c->logSink != nullptr) {
+    c->logSink->emplace_back(line);
+  } else {
+    writeLog(c->linkName, line);
+  }
   return 0;
 }
 
@@ -620,7 +625,8 @@ void raiseError(lua_State* L, const char* fmt, ...) {
   std::abort();  // unreachable: lua_error does not return
 }
 
-Result<std::unique_ptr<Sandbox>> Sandbox::create(const Spec& spec) {
+Result<std::unique_ptr<Sandbox>> Sandbox::create(const Spec& spec,
+                                                 std::vector<std::string>* logSink) {
   auto ctx = std::make_unique<StateContext>();
   ctx->memLimit = static_cast<size_t>(std::max<int64_t>(spec.limits.maxMemoryBytes, 0));
   ctx->instrLimit = std::max<int64_t>(spec.limits.maxInstructions, 1);
@@ -633,6 +639,7 @@ Result<std::unique_ptr<Sandbox>> Sandbox::create(const Spec& spec) {
   ctx->maxErrorBytes = static_cast<size_t>(std::max<int64_t>(spec.limits.maxErrorBytes, 1));
   ctx->name = spec.name;
   ctx->linkName = spec.linkName;
+  ctx->logSink = logSink;
   lua_State* L = lua_newstate(countingAlloc, ctx.get());
   if (L == nullptr) {
     return Status(Code::kInvalid, spec.name + ": memory limit exceeded (" +

@@ -55,6 +55,9 @@ struct StateContext {
   bool loading = false;       // the chunk's top level is running: it may extend the libraries
   bool reseedRandom = false;  // a call seeded math.random: the next one starts from a fresh seed
   int logLines = 0;           // log() calls in the current call
+  // Set for a trial run (trial.h): log() lines are appended here instead of going to the
+  // server log. Owned by the caller; the state is used by one thread at a time.
+  std::vector<std::string>* logSink = nullptr;
 
   int transformRef = LUA_NOREF;
   int globalsRef = LUA_NOREF;  // the proxy scripts see as _G / _ENV
@@ -112,8 +115,10 @@ std::string boundedErrorText(std::string_view text, size_t maxBytes);
 class Sandbox {
  public:
   // A fresh state with the sandbox set up and the chunk run once. kInvalid with the Lua error
-  // text (or the limit hit) on failure.
-  static Result<std::unique_ptr<Sandbox>> create(const Spec& spec);
+  // text (or the limit hit) on failure. With `logSink`, log() lines (the chunk's top level's
+  // included) are appended to it instead of the server log; it must outlive the state.
+  static Result<std::unique_ptr<Sandbox>> create(const Spec& spec,
+                                                 std::vector<std::string>* logSink = nullptr);
   ~Sandbox();
   Sandbox(const Sandbox&) = delete;
   Sandbox& operator=(const Sandbox&) = delete;
@@ -133,5 +138,9 @@ class Sandbox {
   lua_State* L_;
   std::unique_ptr<StateContext> ctx_;  // outlives L_: the allocator and lua_close use it
 };
+
+// Runs the script of `box` on one event (transform.cc). kError when the call failed: the state
+// must then be discarded.
+Output runInSandbox(Sandbox& box, const EventInput& e);
 
 }  // namespace dispatch::transform::internal

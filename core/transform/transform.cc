@@ -282,15 +282,23 @@ Output Transform::run(const EventInput& e) const {
   std::string error;
   internal::Sandbox* sandbox = cache.get(spec_, &error);
   if (sandbox == nullptr) return errorOutput(std::move(error));
+  Output out = internal::runInSandbox(*sandbox, e);
+  if (out.kind == Output::Kind::kError) cache.discard(spec_->id);
+  return out;
+}
+
+namespace internal {
+
+Output runInSandbox(Sandbox& box, const EventInput& e) {
   const Result<json::Value> parsed = json::parse(e.body);
   Output out;
   CallContext call{&e, parsed.isOk() ? &parsed.value() : nullptr, &out};
-  if (!sandbox->protectedCall(runEvent, &call, &error)) {
-    cache.discard(spec_->id);
-    return errorOutput(std::move(error));
-  }
+  std::string error;
+  if (!box.protectedCall(runEvent, &call, &error)) return errorOutput(std::move(error));
   std::sort(out.headersOut.begin(), out.headersOut.end());
   return out;
 }
+
+}  // namespace internal
 
 }  // namespace dispatch::transform
