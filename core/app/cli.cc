@@ -10,6 +10,7 @@
 
 #include "core/app/runtime.h"
 #include "core/app/sealing.h"
+#include "core/app/send.h"
 #include "core/app/server_app.h"
 #include "core/config/config.h"
 #include "core/ingest/replay.h"
@@ -41,6 +42,8 @@ constexpr const char* kUsage =
     "  replay EVENT_ID             route a stored event again (new deliveries)\n"
     "  redrive --project NAME DESTINATION   re-arm the destination's DEAD deliveries\n"
     "  rekey [--project NAME]      re-encrypt stored values with the first master key\n"
+    "  send SLUG [FILE.json] [--type T] [--key KEY] [--url BASE] [--ca FILE]\n"
+    "       [--header 'Name: value']...   sign a sample event as the source's sender and POST it\n"
     "  version                     print the version\n"
     "\n"
     "--config defaults to config/dispatch.yaml; DATABASE_URL overrides database.url.\n";
@@ -316,6 +319,7 @@ int runCli(int argc, char** argv) {
     std::printf("dispatch %s\n", DISPATCH_VERSION);
     return 0;
   }
+  if (cmd == "send") return runSend(argc, argv, kUsage);  // its own flags: --header repeats
   Args a;
   std::string err;
   if (!parseArgs(argc, argv, 1, &a, &err)) return usageError(err);
