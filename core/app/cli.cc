@@ -10,6 +10,7 @@
 
 #include "core/app/runtime.h"
 #include "core/app/sealing.h"
+#include "core/app/send.h"
 #include "core/app/server_app.h"
 #include "core/app/transform_cli.h"
 #include "core/app/transform_tests.h"
@@ -47,6 +48,8 @@ constexpr const char* kUsage =
     "                [--header 'Name: value']... [--source SLUG]\n"
     "                              run a transform once: outcome JSON on stdout, log() on stderr\n"
     "  transform test FILE.lua     run the test cases of FILE.test.yaml beside it\n"
+    "  send SLUG [FILE.json] [--type T] [--key KEY] [--url BASE] [--ca FILE]\n"
+    "       [--header 'Name: value']...   sign a sample event as the source's sender and POST it\n"
     "  version                     print the version\n"
     "\n"
     "--config defaults to config/dispatch.yaml; DATABASE_URL overrides database.url.\n";
@@ -328,6 +331,7 @@ int runCli(int argc, char** argv) {
   }
   // Its own options (--header repeats): parsed there.
   if (cmd == "transform") return runTransformCli(argc, argv, kUsage);
+  if (cmd == "send") return runSend(argc, argv, kUsage);  // its own flags: --header repeats
   Args a;
   std::string err;
   if (!parseArgs(argc, argv, 1, &a, &err)) return usageError(err);

@@ -1,5 +1,5 @@
-// The preset table: each preset's verifier, secret rule, config keys and sender defaults, as
-// contracts/signatures.md lists them.
+// The preset table: each preset's verifier, signer, secret rule, config keys and sender
+// defaults, as contracts/signatures.md lists them.
 #include "core/verify/presets.h"
 
 #include <strings.h>
@@ -50,29 +50,34 @@ std::unique_ptr<Verifier> makeShopify(std::vector<std::string> secrets, int64_t)
 }
 
 const Preset kPresets[] = {
-    {.name = "hmac", .make = makeHmac, .secretError = rawKeyError},
+    {.name = "hmac", .make = makeHmac, .secretError = rawKeyError, .sign = internal::signHmac},
     {.name = "github",
      .make = makeGithub,
      .secretError = rawKeyError,
+     .sign = internal::signGithub,
      .eventTypeHeader = "X-GitHub-Event",
      .idempotencyHeader = "X-GitHub-Delivery"},
     {.name = "stripe",
      .make = internal::makeStripeVerifier,
      .secretError = rawKeyError,
+     .sign = internal::signStripe,
      .hasWindow = true,
      .eventTypePath = "type"},
     {.name = "shopify",
      .make = makeShopify,
      .secretError = rawKeyError,
+     .sign = internal::signShopify,
      .eventTypeHeader = "X-Shopify-Topic",
      .idempotencyHeader = "X-Shopify-Webhook-Id"},
     {.name = "slack",
      .make = internal::makeSlackVerifier,
      .secretError = rawKeyError,
+     .sign = internal::signSlack,
      .hasWindow = true},
     {.name = "standard-webhooks",
      .make = internal::makeStandardWebhooksVerifier,
      .secretError = base64KeyError,
+     .sign = internal::signStandardWebhooks,
      .hasWindow = true,
      .idempotencyHeader = "webhook-id",
      .idempotencyAlias = "svix-id"},

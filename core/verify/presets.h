@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/verify/sender.h"
 #include "core/verify/verifier.h"
 
 namespace dispatch::verify {
@@ -35,6 +36,10 @@ struct Preset {
   // quoting the secret; nullopt when it can.
   std::optional<std::string> (*secretError)(std::string_view preset,
                                             std::string_view secret) = nullptr;
+  // kSignature only (else null): the headers this preset's sender signs a message with
+  // (sender.h), so `dispatch send` can play the sender. The secret is one that secretError
+  // accepted.
+  Result<SenderHeaders> (*sign)(std::string_view secret, const SenderMessage& message) = nullptr;
   // Takes `verify.tolerance`, the replay window (default kDefaultToleranceMs).
   bool hasWindow = false;
   // What the loader fills in when the source sets no `event_type` / `idempotency_header`:

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/verify/sender.h"
 #include "core/verify/verifier.h"
 
 namespace dispatch::verify::internal {
@@ -57,5 +58,14 @@ std::unique_ptr<Verifier> makeShopifyVerifier(std::vector<std::string> secrets);
 std::unique_ptr<Verifier> makeSlackVerifier(std::vector<std::string> secrets, int64_t toleranceMs);
 std::unique_ptr<Verifier> makeStandardWebhooksVerifier(std::vector<std::string> secrets,
                                                        int64_t toleranceMs);
+
+// The senders' side of each preset (sender.h, signAsSender): the signature headers of one
+// message under one secret.
+Result<SenderHeaders> signHmac(std::string_view secret, const SenderMessage& message);
+Result<SenderHeaders> signGithub(std::string_view secret, const SenderMessage& message);
+Result<SenderHeaders> signStripe(std::string_view secret, const SenderMessage& message);
+Result<SenderHeaders> signShopify(std::string_view secret, const SenderMessage& message);
+Result<SenderHeaders> signSlack(std::string_view secret, const SenderMessage& message);
+Result<SenderHeaders> signStandardWebhooks(std::string_view secret, const SenderMessage& message);
 
 }  // namespace dispatch::verify::internal

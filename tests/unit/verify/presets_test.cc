@@ -42,6 +42,7 @@ TEST(PresetsTest, EveryPresetInOrderWithItsDefaults) {
     EXPECT_EQ(p.keyed(), want.auth == Auth::kSignature) << want.name;
     EXPECT_EQ(p.make != nullptr, p.keyed()) << want.name;
     EXPECT_EQ(p.secretError != nullptr, p.keyed()) << want.name;
+    EXPECT_EQ(p.sign != nullptr, p.keyed()) << want.name;
     EXPECT_EQ(p.hasWindow, want.hasWindow) << want.name;
     EXPECT_EQ(p.eventTypeHeader, want.eventTypeHeader) << want.name;
     EXPECT_EQ(p.eventTypePath, want.eventTypePath) << want.name;
