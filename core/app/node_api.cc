@@ -42,6 +42,7 @@ NodeApi::NodeApi(store::Db& db, store::GroupCommitter& committer, delivery::Engi
   http::addHookRoutes(router_, ctx_);
   http::addEventRoutes(router_, ctx_);
   http::addDestinationRoutes(router_, ctx_);
+  http::addTransformRoutes(router_, ctx_);
   http::addAdminRoutes(router_, ctx_);
 }
 

@@ -75,6 +75,7 @@ void addScheduleRoutes(Router& router, ApiContext& ctx);
 void addHookRoutes(Router& router, ApiContext& ctx);
 void addEventRoutes(Router& router, ApiContext& ctx);
 void addDestinationRoutes(Router& router, ApiContext& ctx);
+void addTransformRoutes(Router& router, ApiContext& ctx);
 void addAdminRoutes(Router& router, ApiContext& ctx);
 
 // Writes "pagination":{"total","page","limit","totalPages"} into an open object.

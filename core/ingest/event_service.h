@@ -6,6 +6,7 @@
 // project of the caller's API key — the same convention as the stores' projectId filters.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -15,8 +16,26 @@
 #include "core/route/routing.h"
 #include "core/store/event_store.h"
 #include "core/store/project_store.h"
+#include "core/transform/trial.h"
 
 namespace dispatch::ingest {
+
+// A transform to try (POST /api/v1/transforms/run): its Lua source and the event, either
+// stored (`eventId`, within the caller's scope) or given (`event`: body, type, headers,
+// source).
+struct TransformTrial {
+  std::string lua;
+  std::optional<std::string> eventId;
+  model::IncomingEvent event;
+};
+
+// The largest `lua` source a trial takes. Default: 256 KiB.
+inline constexpr size_t kMaxTrialLuaBytes = 256 << 10;
+
+// Reads a POST /api/v1/transforms/run body: {"lua", "event": {"body", "type", "headers",
+// "source"}} or {"lua", "eventId"}. `event.body` that is a JSON string is the body's text;
+// any other JSON value is the body as that JSON. kInvalid naming the field otherwise.
+Result<TransformTrial> readTransformTrial(std::string_view body);
 
 template <class T>
 struct Listed {
@@ -53,6 +72,14 @@ class EventService {
                                           const std::string& id);
   // DEAD/FAILED → SCHEDULED due now; kConflict for any other state.
   Result<store::DeliveryView> retry(const std::optional<std::string>& scope, const std::string& id);
+  // Runs the transform once on the event, in the server's sandbox under the current config's
+  // limits; nothing is stored or sent. kNotFound for a stored event outside `scope`;
+  // kRateLimited while `maxConcurrentTrials` trials already run on this node (a trial holds
+  // an HTTP worker for up to its CPU budget).
+  Result<transform::TrialResult> tryTransform(const std::optional<std::string>& scope,
+                                              const TransformTrial& trial);
+  static constexpr int kMaxConcurrentTrials = 4;
+
   // Every DEAD delivery of `destination` → SCHEDULED due now; the count. A key redrives in
   // its own project; the admin names one (`project`, a name or id): kInvalid without it,
   // kNotFound for an unknown one, and for a destination the project's config does not name.
@@ -70,6 +97,7 @@ class EventService {
   store::ProjectStore projects_;
   RoutingSource routing_;
   std::function<void(TimeMs)> wake_;
+  std::atomic<int> trialsRunning_{0};
 };
 
 }  // namespace dispatch::ingest
