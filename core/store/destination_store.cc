@@ -274,6 +274,9 @@ Result<std::map<std::string, model::DestinationHealth>> DestinationStore::health
   Status st = db_.run([&](Connection& c) {
     out.clear();
     pqxx::read_transaction tx(c);
+    // One snapshot for the three reads: under READ COMMITTED each statement takes its own, and
+    // a flush committing between them showed its attempts without their last success/failure.
+    tx.exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
     auto entry = [&](const char* name) -> model::DestinationHealth& {
       auto& h = out[name];
       h.name = name;
