@@ -358,6 +358,14 @@ TEST_F(ReplayCli, ReplayAndRedriveFromTheCliArePickedUpWithinASecond) {
       runCli({"replay", "00000000-0000-7000-8000-000000000000", "--config", d->configPath()},
              {{"DATABASE_URL", db.url()}});
   EXPECT_EQ(unknown.exitCode, 1) << unknown.out;
+  // As the endpoint: a destination the project's config does not name is not found.
+  for (const char* name : {"nope", "only-in-beta"}) {
+    auto missing = runCli({"redrive", "--project", "alpha", name, "--config", d->configPath()},
+                          {{"DATABASE_URL", db.url()}});
+    EXPECT_EQ(missing.exitCode, 1) << missing.out;
+    EXPECT_NE(missing.out.find("dispatch: Destination not found"), std::string::npos)
+        << missing.out;
+  }
 }
 
 // ------------------------------------------------------------------ events API
