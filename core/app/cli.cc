@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/app/cli_util.h"
 #include "core/app/runtime.h"
 #include "core/app/sealing.h"
 #include "core/app/send.h"
@@ -107,15 +108,7 @@ std::string opt(const Args& a, const std::string& k, const std::string& dflt = "
   return it == a.options.end() ? dflt : it->second;
 }
 
-int usageError(const std::string& msg) {
-  std::fprintf(stderr, "dispatch: %s\n%s", msg.c_str(), kUsage);
-  return 2;
-}
-
-int userError(const std::string& msg) {
-  std::fprintf(stderr, "dispatch: %s\n", msg.c_str());
-  return 1;
-}
+int usageError(const std::string& msg) { return app::usageError(msg, kUsage); }
 
 std::shared_ptr<const config::Config> loadOrReport(const Args& a) {
   auto loaded = config::loadFile(opt(a, "--config", "config/dispatch.yaml"));

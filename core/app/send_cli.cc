@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/app/cli_util.h"
 #include "core/app/send.h"
 #include "core/net/http_client.h"
 #include "core/net/network_policy.h"
@@ -72,30 +73,6 @@ bool parseSendArgs(int argc, char** argv, SendArgs& a, std::string& err) {
     }
   }
   return true;
-}
-
-int usageError(const std::string& msg, const char* usage) {
-  std::fprintf(stderr, "dispatch: %s\n%s", msg.c_str(), usage);
-  return 2;
-}
-
-int userError(const std::string& msg) {
-  std::fprintf(stderr, "dispatch: %s\n", msg.c_str());
-  return 1;
-}
-
-// FILE's exact bytes; `-` reads standard input.
-std::optional<std::string> readBody(const std::string& path) {
-  if (path == "-") {
-    std::ostringstream in;
-    in << std::cin.rdbuf();
-    return in.str();
-  }
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return std::nullopt;
-  std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  if (f.bad()) return std::nullopt;
-  return bytes;
 }
 
 // Where the event type travels, for the line on stderr (a type is no secret).
@@ -160,7 +137,7 @@ int runSend(int argc, char** argv, const char* usage) {
   }
 
   if (a.positional.size() == 2) {
-    a.input.body = readBody(a.positional[1]);
+    a.input.body = readInput(a.positional[1]);
     if (!a.input.body) return userError("cannot read " + a.positional[1]);
   }
   auto request = buildSendRequest(*source, a.input, nowMs() / 1000, newUuidV7());

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "core/app/cli_util.h"
 #include "core/app/sealing.h"
 #include "core/app/transform_tests.h"
 #include "core/config/config.h"
@@ -85,30 +86,6 @@ bool parseArgs(int argc, char** argv, Args* a, std::string* err) {
   return true;
 }
 
-int usageError(const std::string& msg, const char* usage) {
-  std::fprintf(stderr, "dispatch: %s\n%s", msg.c_str(), usage);
-  return 2;
-}
-
-int userError(const std::string& msg) {
-  std::fprintf(stderr, "dispatch: %s\n", msg.c_str());
-  return 1;
-}
-
-// The whole file, or nullopt; "-" reads stdin.
-std::optional<std::string> readFile(const std::string& path) {
-  std::ostringstream text;
-  if (path == "-") {
-    text << std::cin.rdbuf();
-    return text.str();
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in.is_open()) return std::nullopt;
-  text << in.rdbuf();
-  if (in.bad()) return std::nullopt;
-  return text.str();
-}
-
 std::string trimmed(const std::string& s) {
   const size_t first = s.find_first_not_of(" \t");
   if (first == std::string::npos) return "";
@@ -175,7 +152,7 @@ int cmdRun(const Args& a, const char* usage) {
     flagHeaders.push_back(std::move(*parsed));
   }
   const std::string& file = a.positional[1];
-  const std::optional<std::string> source = readFile(file);
+  const std::optional<std::string> source = readInput(file);
   if (!source) return userError("cannot read file '" + file + "'");
   bool failed = false;
   auto cfg = loadConfig(a, a.fromEvent.has_value(), &failed);
@@ -192,7 +169,7 @@ int cmdRun(const Args& a, const char* usage) {
     ev.id = newUuidV7();
     ev.body = kDefaultBody;
     if (a.event) {
-      auto body = readFile(*a.event);
+      auto body = readInput(*a.event);
       if (!body) return userError("cannot read file '" + *a.event + "'");
       ev.body = std::move(*body);
     }
@@ -218,7 +195,7 @@ int cmdTest(const Args& a, const char* usage) {
     return usageError("transform test takes no event options (the cases hold the events)", usage);
   }
   const std::string& file = a.positional[1];
-  const std::optional<std::string> source = readFile(file);
+  const std::optional<std::string> source = readInput(file);
   if (!source) return userError("cannot read file '" + file + "'");
   bool failed = false;
   auto cfg = loadConfig(a, false, &failed);
