@@ -22,12 +22,14 @@ NodeApi::NodeApi(store::Db& db, store::GroupCommitter& committer, delivery::Engi
           db, [&holder] { return holder.get(); }, systemClock(),
           [&engine](TimeMs due) { engine.notifyDue(due); },
           [&engine] { engine.health().refreshNow(); }),
+      catalog_([&holder] { return holder.get(); }),
       readiness_(db.url()),
       ctx_{.jobs = jobs_,
            .keys = keys_,
            .schedules = schedules_,
            .events = events_,
            .destinations = destinations_,
+           .catalog = catalog_,
            .ingest = ingest_,
            .config = [&holder] { return holder.get()->configPtr(); },
            .routing = [&holder] { return holder.get(); },
@@ -44,6 +46,8 @@ NodeApi::NodeApi(store::Db& db, store::GroupCommitter& committer, delivery::Engi
   http::addDestinationRoutes(router_, ctx_);
   http::addTransformRoutes(router_, ctx_);
   http::addAdminRoutes(router_, ctx_);
+  http::addCatalogRoutes(router_, ctx_);
+  http::addUiRoutes(router_);
 }
 
 }  // namespace dispatch::app

@@ -37,6 +37,7 @@ class NodeApi {
   jobs::ScheduleService schedules_;
   ingest::EventService events_;
   ingest::DestinationService destinations_;
+  ingest::CatalogService catalog_;
   http::AuthThrottle authThrottle_;
   ReadinessProbe readiness_;
   http::ApiContext ctx_;

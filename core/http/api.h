@@ -12,6 +12,7 @@
 #include "core/config/config.h"
 #include "core/http/request.h"
 #include "core/http/router.h"
+#include "core/ingest/catalog_service.h"
 #include "core/ingest/destination_service.h"
 #include "core/ingest/event_service.h"
 #include "core/ingest/ingest_service.h"
@@ -34,6 +35,7 @@ struct ApiContext {
   jobs::ScheduleService& schedules;
   ingest::EventService& events;
   ingest::DestinationService& destinations;
+  ingest::CatalogService& catalog;
   ingest::IngestService& ingest;
   std::function<std::shared_ptr<const config::Config>()> config;
   // The routing table of the current config snapshot.
@@ -77,6 +79,9 @@ void addEventRoutes(Router& router, ApiContext& ctx);
 void addDestinationRoutes(Router& router, ApiContext& ctx);
 void addTransformRoutes(Router& router, ApiContext& ctx);
 void addAdminRoutes(Router& router, ApiContext& ctx);
+void addCatalogRoutes(Router& router, ApiContext& ctx);
+// The dashboard's files at /ui/ (and `/` → /ui/), with their security headers.
+void addUiRoutes(Router& router);
 
 // Writes "pagination":{"total","page","limit","totalPages"} into an open object.
 void writePagination(json::Writer& w, int64_t total, int page, int limit);

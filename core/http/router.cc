@@ -3,6 +3,7 @@
 
 #include <future>
 
+#include "core/http/conditional.h"
 #include "core/http/envelope.h"
 
 namespace dispatch::http {
@@ -34,15 +35,26 @@ void Router::addAsync(std::string method, std::string pattern, AsyncHandler hand
 
 bool Router::match(const Route& r, const std::vector<std::string>& segs,
                    std::vector<std::string>* params) {
-  if (r.segments.size() != segs.size()) return false;
+  // A trailing `*` takes the rest of the path (none or more segments) as its parameter.
+  const bool rest = !r.segments.empty() && r.segments.back() == "*";
+  const size_t fixed = rest ? r.segments.size() - 1 : r.segments.size();
+  if (rest ? segs.size() < fixed : segs.size() != fixed) return false;
   std::vector<std::string> p;
-  for (size_t i = 0; i < segs.size(); ++i) {
+  for (size_t i = 0; i < fixed; ++i) {
     const std::string& s = r.segments[i];
     if (s.size() > 2 && s.front() == '{' && s.back() == '}') {
       p.push_back(segs[i]);
     } else if (s != segs[i]) {
       return false;
     }
+  }
+  if (rest) {
+    std::string tail;
+    for (size_t i = fixed; i < segs.size(); ++i) {
+      if (!tail.empty()) tail += '/';
+      tail += segs[i];
+    }
+    p.push_back(std::move(tail));
   }
   if (params) *params = std::move(p);
   return true;
@@ -64,6 +76,18 @@ void Router::dispatch(Request& req, Reply reply) const {
     if (!match(r, segs, &params)) continue;
     if (r.method == req.method || (req.method == "HEAD" && r.method == "GET")) {
       req.params = std::move(params);
+      if (req.method == "GET" || req.method == "HEAD") {
+        // Every GET gets its ETag and may become a 304 (conditional.h). Only the header it
+        // needs is copied: an async handler's reply may outlive the request.
+        reply = [inm = req.header("If-None-Match"), method = req.method,
+                 reply = std::move(reply)](Response resp) {
+          Request cond;
+          cond.method = method;
+          if (inm) cond.headers.emplace_back("If-None-Match", *inm);
+          applyConditional(cond, resp);
+          reply(std::move(resp));
+        };
+      }
       r.handler(req, std::move(reply));
       return;
     }

@@ -1,4 +1,5 @@
-// Method + path-pattern routing. Patterns use `{name}` for one path segment.
+// Method + path-pattern routing. Patterns use `{name}` for one path segment and a trailing `*`
+// for the rest of the path. GET answers carry an ETag and honour If-None-Match (conditional.h).
 #pragma once
 
 #include <functional>

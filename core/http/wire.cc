@@ -115,9 +115,13 @@ void appendResponse(std::string& out, const Response& r, const ResponseFraming& 
     out += r.contentType;
     out += "\r\n";
   }
-  out += "Content-Length: ";
-  out += std::to_string(r.body.size());
-  out += "\r\nDate: ";
+  // A 304 has no body and describes the one the client holds: no Content-Length of ours.
+  if (r.status != 304) {
+    out += "Content-Length: ";
+    out += std::to_string(r.body.size());
+    out += "\r\n";
+  }
+  out += "Date: ";
   out += date;
   out += "\r\n";
   for (const auto& [k, v] : r.headers) {

@@ -64,6 +64,8 @@ class Routing {
   const SourceEntry* source(std::string_view slug) const;
   // The project with this id, or nullptr (a project removed from the config).
   const config::ProjectConfig* project(const std::string& projectId) const;
+  // Every configured project by id.
+  const std::map<std::string, const config::ProjectConfig*>& projects() const { return projects_; }
   const DestinationEntry* destination(const std::string& projectId, const std::string& name) const;
 
   // Filters and transforms `e` through every link of its source. `body` is `e.body`, parsed at
