@@ -57,6 +57,11 @@ export function stateLamp(state) { return h("span", { class: "lamp", "data-state
 /** Text for a possibly-null value. */
 export function orDash(v) { return v === null || v === undefined || v === "" ? "—" : String(v); }
 
+/** A table cell for an error message, or a muted "—" when there is none. */
+export function errorCell(v) {
+  return v ? h("td", { class: "error-text", text: v }) : h("td", {}, h("span", { class: "none", text: "—" }));
+}
+
 /** A button (type=button unless given) running onClick. */
 export function button(text, onClick, attrs = {}) {
   return h("button", { type: "button", ...attrs, onclick: onClick }, text);

@@ -2,7 +2,7 @@
 // one, and a "Redrive" per destination (re-arms all its DEAD deliveries).
 
 import { request, url, seg } from "../api.js";
-import { h, heading, field, select, table, lamp, stateLamp, time, link, button, pager, orDash, uid } from "../dom.js";
+import { h, heading, field, select, table, lamp, stateLamp, time, link, button, pager, orDash, uid, errorCell } from "../dom.js";
 import { form, input, submit, val } from "../forms.js";
 import { STATUSES } from "./jobs.js";
 
@@ -50,7 +50,7 @@ export function mount(view, ctx, params, query) {
         h("td", {}, lamp(d.status)),
         h("td", { class: "num", text: d.attempts }),
         h("td", {}, time(d.nextAttemptAt)),
-        h("td", { class: "error-text", text: orDash(d.error) }),
+        errorCell(d.error),
         h("td", { class: "actions" }, retryButton(ctx, d))))),
     pager(data.pagination, go));
 

@@ -21,7 +21,7 @@ export function mount(view, ctx, params) {
       ["Status", lamp(d.status)],
       ["Attempts", String(d.attempts)],
       ["Next attempt", time(d.nextAttemptAt)],
-      ["Error", h("span", { class: "error-text", text: orDash(d.error) })],
+      ["Error", d.error ? h("span", { class: "error-text", text: d.error }) : null],
       ["Created", time(d.createdAt)],
       ["Updated", time(d.updatedAt)],
     ]),

@@ -2,7 +2,7 @@
 // attempts, pending deliveries, last success, failure and error; "Pause" / "Resume".
 
 import { request, url, seg } from "../api.js";
-import { h, heading, table, stateLamp, time, link, button, orDash } from "../dom.js";
+import { h, heading, table, stateLamp, time, link, button, orDash, errorCell } from "../dom.js";
 import { projectQuery } from "./deliveries.js";
 
 export const title = "Destinations";
@@ -13,7 +13,8 @@ function rate(r) { return r === null || r === undefined ? "—" : `${(r * 100).t
 export function mount(view, ctx) {
   const region = h("div", { class: "data" });
   view.append(heading("Destinations"),
-    ctx.admin ? h("p", { class: "note", text: `Project ${ctx.project() || "(none)"}: pick another in the header.` }) : null,
+    h("p", { class: "note", text: ctx.admin ? `Project ${ctx.project() || "(none)"}: pick another in the header.`
+      : "Health over the last hour; a paused destination holds its deliveries until it is resumed." }),
     region);
   const act = (d, verb) => (ev) => ctx.run(
     () => request("POST", url("destinations/" + seg(d.name) + "/" + verb, projectQuery(ctx))), { button: ev.currentTarget });
@@ -29,7 +30,7 @@ export function mount(view, ctx) {
       h("td", { class: "num", text: d.pending }),
       h("td", {}, time(d.lastSuccessAt)),
       h("td", {}, time(d.lastFailureAt)),
-      h("td", { class: "error-text", text: orDash(d.lastError) }),
+      errorCell(d.lastError),
       h("td", { class: "actions" }, d.state === "paused" ? button("Resume", act(d, "resume")) : button("Pause", act(d, "pause"))))),
     "This project has no destinations.");
   };

@@ -2,7 +2,7 @@
 // deliveries routing made with their attempts, the links it skipped, and "Replay".
 
 import { request, url, seg } from "../api.js";
-import { h, heading, dl, table, lamp, time, link, button, pre, orDash } from "../dom.js";
+import { h, heading, dl, table, lamp, time, link, button, pre, orDash, errorCell } from "../dom.js";
 import { retryButton } from "./deliveries.js";
 
 export const title = "Event";
@@ -66,7 +66,7 @@ function deliveriesTable(ctx, list) {
       h("td", {}, lamp(d.status)),
       h("td", { class: "num", text: d.attempts }),
       h("td", {}, time(d.nextAttemptAt)),
-      h("td", { class: "error-text", text: orDash(d.error) }),
+      errorCell(d.error),
       h("td", {}, attemptList(d.logs || [])),
       h("td", { class: "actions" }, retryButton(ctx, d)))),
     "No delivery: no link took this event.");

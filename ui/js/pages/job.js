@@ -1,7 +1,7 @@
 // Job: every field of one job, "Cancel" while it is SCHEDULED, and its attempt log newest first.
 
 import { url, seg } from "../api.js";
-import { h, heading, dl, table, lamp, time, link, pre, json, orDash } from "../dom.js";
+import { h, heading, dl, table, lamp, time, link, pre, json, orDash, errorCell } from "../dom.js";
 import { cancelButton } from "./jobs.js";
 
 export const title = "Job";
@@ -51,7 +51,7 @@ export function attemptsTable(logs) {
     h("td", { class: "num", text: `${a.durationMs} ms` }),
     h("td", {}, a.responseBody === null || a.responseBody === undefined ? h("span", { class: "none", text: "—" })
       : pre(a.responseBody, "cell")),
-    h("td", { class: "error-text", text: orDash(a.error) }),
+    errorCell(a.error),
     h("td", {}, time(a.firedAt))));
   return table("attempts", ["Attempt", "Status", "Code", "Duration", "Response body", "Error", "Fired at"], rows,
     "No attempt yet.");

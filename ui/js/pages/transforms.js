@@ -92,7 +92,7 @@ function renderResult(d, lua) {
   return h("div", {},
     dl([
       ["Outcome", h("span", { class: "outcome", "data-outcome": d.outcome, text: d.outcome })],
-      ["Type", d.type === null ? null : h("code", { text: d.type })],
+      ["Type", d.type === null ? null : d.type === "" ? "(none)" : h("code", { text: d.type })],
       ["Duration", `${d.durationUs} µs`],
       ["Error", d.error ? h("div", {}, pre(d.error, "error-text"),
         line ? button(`Go to line ${line}`, () => goToLine(lua, line)) : null) : null],
