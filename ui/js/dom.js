@@ -123,15 +123,15 @@ function focusKey(region) {
     text: a.textContent, name: a.getAttribute("name"), href: a.getAttribute("href") };
 }
 
+// Focuses the same control again; else (a "Pause" that became "Resume") the same kind of
+// control in the same row.
 function refocus(region, key) {
-  for (const el of region.querySelectorAll(key.tag)) {
-    const row = el.closest("[data-id]");
-    if ((row ? row.getAttribute("data-id") : null) === key.row && el.textContent === key.text
-        && el.getAttribute("name") === key.name && el.getAttribute("href") === key.href) {
-      el.focus({ preventScroll: true });
-      return;
-    }
-  }
+  const rowOf = (el) => { const row = el.closest("[data-id]"); return row ? row.getAttribute("data-id") : null; };
+  const all = [...region.querySelectorAll(key.tag)].filter((el) => rowOf(el) === key.row);
+  const same = all.find((el) => el.textContent === key.text && el.getAttribute("name") === key.name
+    && el.getAttribute("href") === key.href);
+  const target = same || (key.row !== null ? all.find((el) => !el.disabled) : null);
+  if (target) target.focus({ preventScroll: true });
 }
 
 /** Replaces a data region's content, keeping focus and the tables' horizontal scroll. */

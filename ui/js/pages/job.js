@@ -22,7 +22,6 @@ function render(ctx, j) {
       j.status === "SCHEDULED" ? cancelButton(ctx, j) : null),
     dl([
       ["ID", h("code", { text: j.id })],
-      ["Status", lamp(j.status)],
       ["Project", j.project ? j.project.name : ctx.projectName(j.projectId)],
       ["Webhook URL", h("code", { class: "wrap", text: j.webhookUrl })],
       ["Fire at", time(j.fireAt)],
