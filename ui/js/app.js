@@ -63,10 +63,12 @@ const ctx = {
   projectName(id) { const p = this.projects.find((x) => x.id === id); return p ? p.name : id; },
   /** Runs an action: confirm first if asked, show the API's message in #flash, refresh. */
   async run(fn, { confirm, button: btn } = {}) {
+    if (btn && btn.getAttribute("aria-busy") === "true") return null;
     if (confirm && !window.confirm(confirm)) return null;
-    if (btn) btn.disabled = true;
+    // Busy, not disabled: disabling the focused button would drop focus to <body>.
+    if (btn) btn.setAttribute("aria-busy", "true");
     let r;
-    try { r = await fn(); } finally { if (btn) btn.disabled = false; }
+    try { r = await fn(); } finally { if (btn) btn.removeAttribute("aria-busy"); }
     flash(r.message, r.ok);
     refreshNow();
     return r;

@@ -3,15 +3,15 @@
 
 import { h } from "./dom.js";
 
-/** A <form novalidate> whose submit runs onSubmit(form) with the submit button disabled meanwhile. */
+/** A <form novalidate> whose submit runs onSubmit(form), one submission at a time. */
 export function form(attrs, onSubmit, ...children) {
   const f = h("form", { novalidate: true, ...attrs }, ...children);
   f.addEventListener("submit", async (ev) => {
     ev.preventDefault();
-    const btn = f.querySelector("button[type=submit]");
-    if (btn && btn.disabled) return;
-    if (btn) btn.disabled = true;
-    try { await onSubmit(f); } finally { if (btn) btn.disabled = false; }
+    // A busy flag rather than `disabled`, which would take focus from a clicked button.
+    if (f.getAttribute("aria-busy") === "true") return;
+    f.setAttribute("aria-busy", "true");
+    try { await onSubmit(f); } finally { f.removeAttribute("aria-busy"); }
   });
   return f;
 }
