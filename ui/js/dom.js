@@ -35,16 +35,17 @@ function append(el, children) {
 /** A fresh id for label/input pairs. */
 export function uid(prefix = "f") { idSeq += 1; return `${prefix}-${idSeq}`; }
 
-const timeFormat = new Intl.DateTimeFormat(undefined, {
-  year: "numeric", month: "short", day: "2-digit",
-  hour: "2-digit", minute: "2-digit", second: "2-digit",
-});
+// Compact: the year only when it is not this one.
+const timeOpts = { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit" };
+const thisYear = new Intl.DateTimeFormat(undefined, timeOpts);
+const otherYear = new Intl.DateTimeFormat(undefined, { ...timeOpts, year: "numeric" });
 
 /** A <time> in the browser's zone with the UTC instant as title, or "—" for null. */
 export function time(iso) {
   if (!iso) return h("span", { class: "none", text: "—" });
   const d = new Date(iso);
-  const text = Number.isNaN(d.getTime()) ? String(iso) : timeFormat.format(d);
+  const bad = Number.isNaN(d.getTime());
+  const text = bad ? String(iso) : (d.getFullYear() === new Date().getFullYear() ? thisYear : otherYear).format(d);
   return h("time", { datetime: iso, title: iso, text });
 }
 
@@ -67,7 +68,7 @@ export function button(text, onClick, attrs = {}) {
   return h("button", { type: "button", ...attrs, onclick: onClick }, text);
 }
 
-/** A link to a hash route. */
+/** A link to a hash route; `text` may be a string or a node. */
 export function link(href, text, attrs = {}) { return h("a", { href, ...attrs }, text); }
 
 /** A labelled form control: <div class="field"><label for>…</label>control hint</div>. */

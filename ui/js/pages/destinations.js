@@ -7,7 +7,7 @@ import { projectQuery } from "./deliveries.js";
 
 export const title = "Destinations";
 
-function rate(r) { return r === null || r === undefined ? "—" : `${(r * 100).toFixed(r === 1 ? 0 : 1)} %`; }
+function rate(r) { return r === null || r === undefined ? "—" : `${Number((r * 100).toFixed(1))} %`; }
 
 /** Mounts the page; returns {refresh}. */
 export function mount(view, ctx) {

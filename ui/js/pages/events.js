@@ -25,10 +25,10 @@ export function mount(view, ctx, params, query) {
   submit("Filter"));
   const render = (data) => h("div", {},
     table("events", ["Received", "Source", "Type", "Event"], data.events.map((e) => h("tr", { "data-id": e.id },
-      h("td", {}, time(e.receivedAt)),
-      h("td", { text: e.source }),
+      h("td", {}, link("#/events/" + seg(e.id), time(e.receivedAt))),
+      h("td", { class: "nowrap", text: e.source }),
       h("td", {}, e.eventType ? h("code", { text: e.eventType }) : h("span", { class: "none", text: "(none)" })),
-      h("td", {}, link("#/events/" + seg(e.id), e.id, { class: "mono" }))))),
+      h("td", {}, h("span", { class: "mono", title: e.id, text: "…" + e.id.slice(-12) }))))),
     pager(data.pagination, go));
   view.append(heading("Events"), filters, region);
   fillSources(ctx, sources);
