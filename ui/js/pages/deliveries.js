@@ -2,7 +2,7 @@
 // one, and a "Redrive" per destination (re-arms all its DEAD deliveries).
 
 import { request, url, seg } from "../api.js";
-import { h, heading, field, select, table, lamp, stateLamp, time, link, button, pager, orDash, uid, errorCell } from "../dom.js";
+import { h, heading, field, select, table, lamp, stateLamp, time, link, button, pager, uid, errorCell } from "../dom.js";
 import { form, input, submit, val } from "../forms.js";
 import { STATUSES } from "./jobs.js";
 

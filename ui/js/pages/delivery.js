@@ -1,7 +1,7 @@
 // Delivery: one event delivery's fields, its attempt log newest first, and "Retry".
 
 import { url, seg } from "../api.js";
-import { h, heading, dl, lamp, time, link, orDash } from "../dom.js";
+import { h, heading, dl, lamp, time, link } from "../dom.js";
 import { attemptsTable } from "./job.js";
 import { retryButton } from "./deliveries.js";
 

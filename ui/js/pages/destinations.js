@@ -2,7 +2,7 @@
 // attempts, pending deliveries, last success, failure and error; "Pause" / "Resume".
 
 import { request, url, seg } from "../api.js";
-import { h, heading, table, stateLamp, time, link, button, orDash, errorCell } from "../dom.js";
+import { h, heading, table, stateLamp, time, link, button, errorCell } from "../dom.js";
 import { projectQuery } from "./deliveries.js";
 
 export const title = "Destinations";

@@ -2,7 +2,7 @@
 // deliveries routing made with their attempts, the links it skipped, and "Replay".
 
 import { request, url, seg } from "../api.js";
-import { h, heading, dl, table, lamp, time, link, button, pre, orDash, errorCell } from "../dom.js";
+import { h, heading, dl, table, lamp, time, link, button, pre, errorCell } from "../dom.js";
 import { retryButton } from "./deliveries.js";
 
 export const title = "Event";

@@ -6,6 +6,7 @@ import { h, heading, field, select, table, lamp, time, link, button, pager, flas
 import { form, input, textarea, submit, val, jsonObject, localValue, localToIso } from "../forms.js";
 
 export const title = "Jobs";
+/** The six job states, in the order of the state machine. */
 export const STATUSES = ["SCHEDULED", "FIRING", "SUCCESS", "FAILED", "DEAD", "CANCELLED"];
 
 /** Mounts the page; returns {refresh}. */

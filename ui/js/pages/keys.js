@@ -2,7 +2,7 @@
 // shown once in #new-key, gone when the page is left) and "Revoke".
 
 import { request, url, seg } from "../api.js";
-import { h, heading, field, table, time, button, flash } from "../dom.js";
+import { h, heading, field, table, time, button } from "../dom.js";
 import { form, input, submit, val } from "../forms.js";
 import { copyText } from "./sources.js";
 

@@ -3,7 +3,7 @@
 // the error with its line, and the run's duration. Nothing is stored or sent.
 
 import { request, url } from "../api.js";
-import { h, heading, field, select, table, dl, pre, json, button, flash, uid } from "../dom.js";
+import { h, heading, field, table, dl, pre, json, button, flash, uid } from "../dom.js";
 import { form, input, textarea, submit, val, jsonObject } from "../forms.js";
 
 export const title = "Transforms";
