@@ -1,0 +1,132 @@
+// Every page: security headers, no console errors or CSP violations, readable at 375 px.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ROUTES, go, isoIn, pageTest, startStack, until } from './harness.mjs';
+
+let s;
+let ids;
+before(async () => {
+  s = await startStack();
+  // Something on every page: a finished and a scheduled job, events and their deliveries.
+  const done = await s.scheduleJob({ title: 'fired', fireAt: isoIn(200) });
+  await s.scheduleJob({ title: 'later' });
+  const eventId = await s.postEvent({ type: 'order.created', id: 'ord_pages', amount: 5 });
+  const ev = await until(async () => {
+    const e = (await s.keyApi('GET', `/api/v1/events/${eventId}`)).data;
+    return e.deliveries.length > 0 && e;
+  }, { what: 'the event\'s deliveries' });
+  await until(async () => (await s.keyApi('GET', `/api/v1/jobs/${done.id}`)).data.status ===
+    'SUCCESS', { what: 'the job to fire' });
+  ids = { job: done.id, event: eventId, delivery: ev.deliveries[0].id };
+});
+after(async () => { await s?.stop(); });
+const stack = () => s;
+
+const CSP_DIRECTIVES = {
+  'default-src': "'none'", 'script-src': "'self'", 'style-src': "'self'",
+  'connect-src': "'self'", 'frame-ancestors': "'none'", 'base-uri': "'none'",
+};
+
+function checkUiHeaders(headers, what) {
+  const csp = headers['content-security-policy'];
+  assert.ok(csp, `${what}: a Content-Security-Policy`);
+  assert.ok(!/unsafe-inline|unsafe-eval/.test(csp), `${what}: no unsafe-*: ${csp}`);
+  assert.ok(!/https?:|wss?:|\*/.test(csp), `${what}: no remote origin or wildcard: ${csp}`);
+  const dirs = Object.fromEntries(csp.split(';').map((d) => d.trim()).filter(Boolean)
+    .map((d) => { const [k, ...v] = d.split(/\s+/); return [k, v.join(' ')]; }));
+  for (const [k, v] of Object.entries(CSP_DIRECTIVES)) {
+    assert.equal(dirs[k], v, `${what}: CSP ${k} ${v}: ${csp}`);
+  }
+  assert.equal(headers['x-frame-options'], 'DENY', what);
+  assert.equal(headers['referrer-policy'], 'no-referrer', what);
+  assert.equal(headers['x-content-type-options'], 'nosniff', what);
+}
+
+// Where each route gets its data (to know the page has loaded it).
+const ROUTE_API = { '#/jobs': '/api/v1/jobs', '#/schedules': '/api/v1/schedules',
+  '#/events': '/api/v1/events', '#/deliveries': '/api/v1/deliveries',
+  '#/destinations': '/api/v1/destinations', '#/sources': '/api/v1/sources',
+  '#/transforms': null, '#/keys': '/keys' };
+
+function detailRoutes() {
+  return [`#/jobs/${ids.job}`, `#/events/${ids.event}`, `#/deliveries/${ids.delivery}`];
+}
+
+// Opens a route and waits for its data (and a moment to render).
+async function visit(page, route) {
+  const api = ROUTE_API[route.replace(/^(#\/[a-z]+)\/.*$/, '$1')] ??
+    (route.includes('/', 2) ? '/api/v1/' : null);
+  const loaded = api ? page.waitForResponse((r) => r.url().includes(api), { timeout: 4000 })
+    .catch(() => null) : null;
+  await go(page, route);
+  if (loaded) await loaded;
+  await page.waitForFunction(() => document.body?.innerText.trim());
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r())));
+}
+
+describe('serving', () => {
+  it('sends the security headers on /ui/ and on every file the page loads', pageTest(stack,
+    async (page) => {
+      for (const p of ['/ui/', '/ui']) {
+        const r = await fetch(s.base + p, { redirect: 'manual' });
+        assert.equal(r.status, 200, p);
+        assert.match(r.headers.get('content-type'), /^text\/html/, p);
+        checkUiHeaders(Object.fromEntries(r.headers), p);
+      }
+      const files = [];
+      page.on('response', async (res) => {
+        if (new URL(res.url()).pathname.startsWith('/ui')) {
+          files.push({ url: res.url(), headers: await res.allHeaders(), status: res.status() });
+        }
+      });
+      await page.goto(`${s.base}/ui/`);
+      await page.locator('form#signin').waitFor();
+      await page.waitForLoadState('load');
+      assert.ok(files.length >= 2, `the page loads its files: ${files.map((f) => f.url)}`);
+      for (const f of files) {
+        assert.ok(f.status === 200 || f.status === 304, `${f.url}: ${f.status}`);
+        checkUiHeaders(f.headers, f.url);
+      }
+      const origins = new Set(page.bt.requests.map((u) => new URL(u).origin));
+      assert.deepEqual([...origins], [s.base], 'nothing fetched from elsewhere');
+    }));
+
+  it('redirects / to /ui/, and an unknown UI file is 404', async () => {
+    const r = await fetch(`${s.base}/`, { redirect: 'manual' });
+    assert.equal(r.status, 302);
+    assert.equal(new URL(r.headers.get('location'), s.base).pathname, '/ui/');
+    assert.equal((await fetch(`${s.base}/ui/no-such-file.js`)).status, 404);
+  });
+});
+
+describe('every page', () => {
+  it('logs no console error and no CSP violation, signed in with a key', pageTest(stack,
+    async (page) => {
+      await s.signIn(page, s.key);
+      for (const r of [...ROUTES, ...detailRoutes()]) await visit(page, r);
+    }));
+
+  it('logs no console error and no CSP violation, signed in as the admin', pageTest(stack,
+    async (page) => {
+      await s.signIn(page, s.adminToken);
+      for (const r of [...ROUTES, '#/keys', ...detailRoutes()]) await visit(page, r);
+    }));
+
+  it('has no horizontal page scroll 375 px wide', pageTest(stack, async (page) => {
+    const overflow = () => page.evaluate(() => {
+      const d = document.documentElement;
+      return d.scrollWidth - d.clientWidth;
+    });
+    await page.goto(`${s.base}/ui/`);
+    await page.locator('form#signin').waitFor();
+    const wide = [];
+    if (await overflow() > 0) wide.push(`sign-in: ${await overflow()} px`);
+    await s.signIn(page, s.adminToken);
+    for (const r of [...ROUTES, '#/keys', ...detailRoutes()]) {
+      await visit(page, r);
+      const o = await overflow();
+      if (o > 0) wide.push(`${r}: ${o} px too wide`);
+    }
+    assert.deepEqual(wide, [], 'pages wider than the screen');
+  }, { viewport: { width: 375, height: 740 } }));
+});
