@@ -298,6 +298,16 @@ export async function startStack({ browser: wantBrowser = true } = {}) {
     if (process.env.BT_KEEP) return;
     fs.rmSync(dir, { recursive: true, force: true });
   });
+  // The browser starts while the database and the server do.
+  const launching = wantBrowser ? chromium.launch({
+    executablePath: CHROMIUM,
+    headless: !process.env.BT_HEADFUL,
+    args: process.env.BT_HEADFUL ? CHROMIUM_ARGS.filter((a) => a !== '--headless')
+      : CHROMIUM_ARGS,
+  }) : null;
+  // playwright-core kills its browser when the process exits; close() is the clean way.
+  pushCleanup('browser', () => { /* playwright's exit handler */ },
+    async () => { if (launching) await (await launching.catch(() => null))?.close(); });
   try {
     const db = createDatabase();
     pushCleanup('database', () => db.drop());
@@ -330,17 +340,7 @@ export async function startStack({ browser: wantBrowser = true } = {}) {
     stack.key = k.data.key;
     stack.keyId = k.data.id;
 
-    if (wantBrowser) {
-      const browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        headless: !process.env.BT_HEADFUL,
-        args: process.env.BT_HEADFUL ? CHROMIUM_ARGS.filter((a) => a !== '--headless')
-          : CHROMIUM_ARGS,
-      });
-      // playwright-core kills its browser when the process exits; close() is the clean way.
-      pushCleanup('browser', () => { /* playwright's exit handler */ }, () => browser.close());
-      stack.browser = browser;
-    }
+    if (launching) stack.browser = await launching;
   } catch (e) {
     await runUndo(undo);
     throw e;
@@ -359,15 +359,27 @@ export async function startStack({ browser: wantBrowser = true } = {}) {
     if (r.status !== 201) throw new Error(`job creation failed: ${r.status} ${r.text}`);
     return r.data;
   };
-  // Posts a body to the hmac source `orders`, signed as docs/configuration.md says.
-  stack.postEvent = async (body, { slug = 'orders', headers = {} } = {}) => {
+  // Posts a body to a source, by default the hmac source `orders` with its signature
+  // (docs/configuration.md: `X-Dispatch-Signature: sha256=<hex HMAC-SHA256 of the body>`);
+  // sign(text) → headers signs for another preset.
+  stack.postEvent = async (body, { slug = 'orders', headers = {}, sign } = {}) => {
     const text = typeof body === 'string' ? body : JSON.stringify(body);
-    const res = await fetch(`${stack.base}/hooks/${slug}`, { method: 'POST', body: text,
-      headers: { 'Content-Type': 'application/json',
-        'X-Dispatch-Signature': 'sha256=' + hmacHex(ORDERS_SECRET, text), ...headers } });
-    const json = await res.json();
-    if (res.status !== 202) throw new Error(`event refused: ${res.status} ${JSON.stringify(json)}`);
-    return json.data.event_id;
+    const signature = sign ? sign(text)
+      : { 'X-Dispatch-Signature': 'sha256=' + hmacHex(ORDERS_SECRET, text) };
+    // node:http rather than fetch: a sender's headers, without a browser-like fetch's own.
+    const res = await new Promise((resolve, reject) => {
+      const req = http.request(`${stack.base}/hooks/${slug}`, { method: 'POST', headers: {
+        'Content-Type': 'application/json', 'User-Agent': 'dispatch-browser-tests',
+        'Content-Length': Buffer.byteLength(text), ...signature, ...headers } }, (r) => {
+        const chunks = [];
+        r.on('data', (c) => chunks.push(c));
+        r.on('end', () => resolve({ status: r.statusCode, text: Buffer.concat(chunks).toString() }));
+      });
+      req.on('error', reject);
+      req.end(text);
+    });
+    if (res.status !== 202) throw new Error(`event refused: ${res.status} ${res.text}`);
+    return JSON.parse(res.text).data.event_id;
   };
   stack.stop = async () => {
     await runUndo(undo);
@@ -487,4 +499,16 @@ export function pageTest(getStack, fn, { allow = [], viewport } = {}) {
 // The text of an element, whitespace collapsed.
 export async function text(locator) {
   return ((await locator.textContent()) ?? '').replace(/\s+/g, ' ').trim();
+}
+
+// Picks a project in the admin's #project picker (its options may be valued by name or id).
+export async function pickProject(page, name) {
+  const select = page.locator('select#project');
+  await select.waitFor();
+  const value = await select.evaluate((el, n) => {
+    const o = [...el.options].find((x) => x.value === n || x.textContent.trim() === n);
+    return o ? o.value : null;
+  }, name);
+  if (value === null) throw new Error(`project ${name} is not in the picker`);
+  await select.selectOption(value);
 }

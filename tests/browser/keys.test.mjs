@@ -1,7 +1,7 @@
 // The admin's keys page: a key created (shown once) and revoked.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { PROJECT, go, pageTest, startStack, text, until } from './harness.mjs';
+import { PROJECT, go, pageTest, pickProject, startStack, text, until } from './harness.mjs';
 
 let s;
 before(async () => { s = await startStack(); });
@@ -10,19 +10,6 @@ const stack = () => s;
 
 async function keys() {
   return (await s.adminApi('GET', `/api/v1/projects/${PROJECT}/keys`)).data;
-}
-
-// Picks the project in the admin's picker (options may be labelled or valued by name or id).
-async function pickProject(page, name) {
-  const select = page.locator('select#project');
-  await select.waitFor();
-  const value = await select.evaluate((el, n) => {
-    const o = [...el.options].find((x) => x.value === n || x.textContent.trim() === n ||
-      x.textContent.includes(n));
-    return o ? o.value : null;
-  }, name);
-  assert.ok(value !== null, `project ${name} is in the picker`);
-  await select.selectOption(value);
 }
 
 describe('keys page (admin)', () => {

@@ -52,6 +52,21 @@ function detailRoutes() {
   return [`#/jobs/${ids.job}`, `#/events/${ids.event}`, `#/deliveries/${ids.delivery}`];
 }
 
+// Words that show a value rendered without a check (null, undefined, NaN, [object Object]),
+// outside pre, code, textarea and select (where JSON and user input may hold them).
+async function strayWords(page) {
+  return page.evaluate(() => {
+    const found = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      if (n.parentElement.closest('pre, code, textarea, select, script, style')) continue;
+      const m = n.nodeValue.match(/\b(null|undefined|NaN)\b|\[object Object\]/);
+      if (m) found.push(`"${n.nodeValue.trim().slice(0, 60)}" in <${n.parentElement.tagName.toLowerCase()}>`);
+    }
+    return found;
+  });
+}
+
 // Opens a route and waits for its data (and a moment to render).
 async function visit(page, route) {
   const api = ROUTE_API[route.replace(/^(#\/[a-z]+)\/.*$/, '$1')] ??
@@ -67,12 +82,14 @@ async function visit(page, route) {
 describe('serving', () => {
   it('sends the security headers on /ui/ and on every file the page loads', pageTest(stack,
     async (page) => {
-      for (const p of ['/ui/', '/ui']) {
-        const r = await fetch(s.base + p, { redirect: 'manual' });
-        assert.equal(r.status, 200, p);
-        assert.match(r.headers.get('content-type'), /^text\/html/, p);
-        checkUiHeaders(Object.fromEntries(r.headers), p);
-      }
+      const r = await fetch(`${s.base}/ui/`, { redirect: 'manual' });
+      assert.equal(r.status, 200);
+      assert.match(r.headers.get('content-type'), /^text\/html/);
+      checkUiHeaders(Object.fromEntries(r.headers), '/ui/');
+      // /ui without the slash: the page itself, or a redirect to /ui/ (its relative URLs).
+      const bare = await fetch(`${s.base}/ui`, { redirect: 'manual' });
+      if (bare.status === 200) checkUiHeaders(Object.fromEntries(bare.headers), '/ui');
+      else assert.equal(new URL(bare.headers.get('location'), s.base).pathname, '/ui/');
       const files = [];
       page.on('response', async (res) => {
         if (new URL(res.url()).pathname.startsWith('/ui')) {
@@ -100,17 +117,20 @@ describe('serving', () => {
 });
 
 describe('every page', () => {
-  it('logs no console error and no CSP violation, signed in with a key', pageTest(stack,
-    async (page) => {
-      await s.signIn(page, s.key);
-      for (const r of [...ROUTES, ...detailRoutes()]) await visit(page, r);
-    }));
-
-  it('logs no console error and no CSP violation, signed in as the admin', pageTest(stack,
-    async (page) => {
-      await s.signIn(page, s.adminToken);
-      for (const r of [...ROUTES, '#/keys', ...detailRoutes()]) await visit(page, r);
-    }));
+  // Every route, signed in as each: no console error, no CSP violation, and no value shown
+  // as null/undefined/NaN/[object Object].
+  for (const [who, admin] of [['a key', false], ['the admin', true]]) {
+    it(`logs no console error, no CSP violation and no stray null, signed in as ${who}`,
+      pageTest(stack, async (page) => {
+        await s.signIn(page, admin ? s.adminToken : s.key);
+        const stray = [];
+        for (const r of [...ROUTES, ...(admin ? ['#/keys'] : []), ...detailRoutes()]) {
+          await visit(page, r);
+          for (const w of await strayWords(page)) stray.push(`${r}: ${w}`);
+        }
+        assert.deepEqual(stray, [], 'values rendered without a check');
+      }));
+  }
 
   it('has no horizontal page scroll 375 px wide', pageTest(stack, async (page) => {
     const overflow = () => page.evaluate(() => {
