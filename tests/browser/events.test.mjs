@@ -102,6 +102,32 @@ describe('deliveries page', () => {
   }));
 });
 
+describe('redrive', () => {
+  it('re-arms every DEAD delivery of a destination', pageTest(stack, async (page) => {
+    s.receiver.setStatus('/app', 500);
+    const ids = [await s.postEvent({ type: 'ping.redrive', n: 1 }),
+      await s.postEvent({ type: 'ping.redrive', n: 2 })];
+    const dead = [];
+    for (const id of ids) {
+      dead.push(await until(async () => {
+        const d = (await eventData(id)).deliveries.find((x) => x.destination === 'app');
+        return d?.status === 'DEAD' && d;
+      }, { what: 'a delivery to go DEAD' }));
+    }
+    s.receiver.setStatus('/app', 200);
+    await s.signIn(page, s.key);
+    await go(page, '#/deliveries');
+    await page.locator('table.redrive tr[data-id="app"]')
+      .getByRole('button', { name: 'Redrive', exact: true }).click();
+    await page.locator('#flash', { hasText: 'Dead deliveries re-armed' }).waitFor();
+    assert.ok(page.bt.dialogs.some((d) => d.type === 'confirm'), 'Redrive asked first');
+    for (const d of dead) {
+      await until(async () => (await deliveryStatus(d.id)) === 'SUCCESS',
+        { what: `${d.id} to succeed` });
+    }
+  }));
+});
+
 describe('destinations page', () => {
   it('pauses and resumes a destination', pageTest(stack, async (page) => {
     await s.signIn(page, s.key);

@@ -222,8 +222,20 @@ async function startServer({ configPath, logPath, env }) {
   const childEnv = { ...process.env, ...env };
   delete childEnv.DATABASE_URL;          // it would override the config's database.url
   delete childEnv.DISPATCH_MASTER_KEYS;
-  const child = spawn(DISPATCH_BIN, ['serve', '--config', configPath],
-    { stdio: ['ignore', logFd, logFd], env: childEnv });
+  // Through a small sh that forwards SIGTERM to the server and stops it, too, when its stdin (a
+  // pipe from this process) closes: so a harness killed with SIGKILL (a ctest timeout) leaves
+  // no server behind.
+  const guard = `exec 3<&0
+"$@" </dev/null &
+pid=$!
+trap 'kill -TERM $pid 2>/dev/null' TERM INT
+(read -r _ <&3; kill -TERM $pid 2>/dev/null) &
+w=$!
+while :; do wait $pid; rc=$?; kill -0 $pid 2>/dev/null || break; done
+kill $w 2>/dev/null
+exit $rc`;
+  const child = spawn('/bin/sh', ['-c', guard, 'sh', DISPATCH_BIN, 'serve', '--config', configPath],
+    { stdio: ['pipe', logFd, logFd], env: childEnv });
   fs.closeSync(logFd);
   let exit = null;
   const exited = new Promise((resolve) => child.on('exit', (code, signal) => {
@@ -241,7 +253,7 @@ async function startServer({ configPath, logPath, env }) {
       return port > 0;
     }, { timeoutMs: 20000, intervalMs: 25, what: 'dispatch serve to listen' });
   } catch (e) {
-    child.kill('SIGKILL');
+    child.kill('SIGTERM');
     throw e;
   }
   const base = `http://127.0.0.1:${port}`;
@@ -250,7 +262,7 @@ async function startServer({ configPath, logPath, env }) {
   return {
     base, port, child, readLog,
     exitInfo: () => exit,
-    killSync() { if (!exit) child.kill('SIGKILL'); },
+    killSync() { if (!exit) child.kill('SIGTERM'); },
     async stop() {
       if (exit) return exit;
       child.kill('SIGTERM');

@@ -122,3 +122,71 @@ describe('jobs page', () => {
       assert.ok(later.some((x) => x.status === 304), `some answers are 304: ${JSON.stringify(seen)}`);
     }));
 });
+
+// The browser's local time n ms from now as a datetime-local value, and that instant in UTC.
+async function localIn(page, ms) {
+  return page.evaluate((ms) => {
+    const d = new Date(Date.now() + ms);
+    d.setMilliseconds(0);
+    const p = (n) => String(n).padStart(2, '0');
+    return { local: `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T` +
+      `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`, iso: d.toISOString() };
+  }, ms);
+}
+
+describe('forms', () => {
+  it('schedules a job from the jobs page, which then fires', pageTest(stack, async (page) => {
+    await s.signIn(page, s.key);
+    const submit = page.getByRole('button', { name: 'Schedule job', exact: true });
+    const f = page.locator('form', { has: submit });
+    const at = await localIn(page, 2500);
+    await f.getByLabel('Title').fill('made in the browser');
+    await f.getByLabel('Webhook URL').fill(s.receiver.url('/from-form'));
+    await f.getByLabel('Fire at').fill(at.local);
+    await f.getByLabel('Payload (JSON object)').fill('{"from": "form"}');
+    await submit.click();
+    await page.locator('#flash', { hasText: 'Job scheduled successfully' }).waitFor();
+    const job = await until(async () => (await s.keyApi('GET', '/api/v1/jobs?limit=100')).data
+      .jobs.find((j) => j.title === 'made in the browser'), { what: 'the job in the API' });
+    assert.equal(job.webhookUrl, s.receiver.url('/from-form'));
+    assert.equal(job.fireAt, at.iso, 'the local time is sent as its UTC instant');
+    assert.deepEqual(job.payload, { from: 'form' });
+    const row = page.locator(`table tr[data-id="${job.id}"]`);
+    await row.waitFor({ timeout: 2500 });
+    await row.locator('.lamp[data-status="SUCCESS"]').waitFor({ timeout: 10000 });
+    assert.equal(s.receiver.count('/from-form'), 1);
+  }));
+
+  it('creates, pauses, resumes and deletes a schedule', pageTest(stack, async (page) => {
+    await s.signIn(page, s.key);
+    await go(page, '#/schedules');
+    const submit = page.getByRole('button', { name: 'Create schedule', exact: true });
+    const f = page.locator('form', { has: submit });
+    await f.getByLabel('Title').fill('Daily digest');
+    await f.getByLabel('Webhook URL').fill(s.receiver.url('/digest'));
+    await f.getByLabel('Cron').fill('0 9 * * MON-FRI');
+    await f.getByLabel('Time zone').fill('Europe/Berlin');
+    await submit.click();
+    await page.locator('#flash', { hasText: 'Schedule created successfully' }).waitFor();
+    const list = async () => (await s.keyApi('GET', '/api/v1/schedules')).data.schedules;
+    const sched = (await list()).find((x) => x.title === 'Daily digest');
+    assert.ok(sched, 'the schedule is in the API');
+    assert.equal(sched.cron, '0 9 * * MON-FRI');
+    assert.equal(sched.timezone, 'Europe/Berlin');
+    const row = page.locator(`table tr[data-id="${sched.id}"]`);
+    await row.waitFor();
+    const paused = async () => (await list()).find((x) => x.id === sched.id).paused;
+
+    await row.getByRole('button', { name: 'Pause', exact: true }).click();
+    await row.getByRole('button', { name: 'Resume', exact: true }).waitFor();
+    assert.equal(await paused(), true);
+    await row.getByRole('button', { name: 'Resume', exact: true }).click();
+    await row.getByRole('button', { name: 'Pause', exact: true }).waitFor();
+    assert.equal(await paused(), false);
+
+    await row.getByRole('button', { name: 'Delete', exact: true }).click();
+    await row.waitFor({ state: 'detached' });
+    assert.ok(page.bt.dialogs.some((d) => d.type === 'confirm'), 'Delete asked first');
+    assert.equal((await s.keyApi('GET', `/api/v1/schedules/${sched.id}`)).status, 404);
+  }));
+});

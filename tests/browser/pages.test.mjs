@@ -150,3 +150,47 @@ describe('every page', () => {
     assert.deepEqual(wide, [], 'pages wider than the screen');
   }, { viewport: { width: 375, height: 740 } }));
 });
+
+describe('sources and transforms', () => {
+  it('shows each source\'s full URL and copies it', pageTest(stack, async (page) => {
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'],
+      { origin: s.base });
+    await s.signIn(page, s.key);
+    await go(page, '#/sources');
+    for (const slug of ['orders', 'github', 'stripe']) {
+      const row = page.locator(`table tr[data-id="${slug}"]`);
+      await row.waitFor();
+      assert.ok((await row.innerText()).includes(`${s.base}/hooks/${slug}`), `${slug}'s URL`);
+    }
+    assert.equal(await page.locator('table tr[data-id="lab-hooks"]').count(), 0,
+      'another project\'s source is not shown');
+    await page.locator('table tr[data-id="stripe"]')
+      .getByRole('button', { name: 'Copy URL', exact: true }).click();
+    await page.locator('#flash', { hasText: 'copied' }).waitFor();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()),
+      `${s.base}/hooks/stripe`);
+  }));
+
+  it('runs a link\'s transform in the playground', pageTest(stack, async (page) => {
+    await s.signIn(page, s.key);
+    await go(page, '#/transforms');
+    const from = page.getByLabel('Start from');
+    await until(async () => (await from.locator('option').count()) > 1,
+      { what: 'the links\' transforms in the picker' });
+    await from.selectOption({ index: 1 });
+    await page.waitForFunction(() => document.querySelector('textarea[name="lua"]')?.value
+      .includes('enriched'));
+    await page.getByLabel('Body', { exact: false }).last().fill('{"type":"order.paid","id":7}');
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    const result = page.locator('main');
+    await page.getByText('deliver', { exact: true }).first().waitFor();
+    const shown = await result.innerText();
+    assert.ok(/"?enriched"?\s*:\s*true/.test(shown), `the delivered body: ${shown}`);
+    assert.ok(shown.includes('X-Enriched'), 'the transform\'s headers');
+
+    // A script that does not compile: the error names its line.
+    await page.locator('textarea[name="lua"]').fill('function transform(e)\n  return e +\nend\n');
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    await page.getByText(/:3:/).first().waitFor();
+  }));
+});
