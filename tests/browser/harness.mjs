@@ -193,6 +193,7 @@ projects:
             if type(event.body) ~= "table" then return nil end
             event.body.enriched = true
             event.headers_out = { ["X-Enriched"] = "yes" }
+            log("enriched " .. tostring(event.body.id))
             return event
           end
       - source: github
