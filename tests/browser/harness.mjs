@@ -45,6 +45,14 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// A promise that rejects when p has not settled within ms (a hung page must not hang a test).
+function withTimeout(p, ms) {
+  let timer;
+  return Promise.race([p, new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  })]).finally(() => clearTimeout(timer));
+}
+
 // Polls fn until it returns a truthy value (returned) or timeoutMs passes (throws, naming what).
 export async function until(fn, { timeoutMs = 10000, intervalMs = 50, what = 'condition' } = {}) {
   const deadline = Date.now() + timeoutMs;
@@ -318,6 +326,7 @@ export async function startStack({ browser: wantBrowser = true } = {}) {
     args: process.env.BT_HEADFUL ? CHROMIUM_ARGS.filter((a) => a !== '--headless')
       : CHROMIUM_ARGS,
   }) : null;
+  launching?.catch(() => {}); // awaited below; a failure must not be an unhandled rejection
   // playwright-core kills its browser when the process exits; close() is the clean way.
   pushCleanup('browser', () => { /* playwright's exit handler */ },
     async () => { if (launching) await (await launching.catch(() => null))?.close(); });
@@ -446,7 +455,11 @@ async function newPage(stack, { viewport = { width: 1280, height: 860 }, ...ctxO
   // What the page has complained about so far (console errors, exceptions, CSP violations).
   bt.problems = async () => {
     let csp = [];
-    try { csp = await page.evaluate(() => window.__cspViolations || []); } catch { /* closed */ }
+    try {
+      csp = await withTimeout(page.evaluate(() => window.__cspViolations || []), 2000);
+    } catch (e) {
+      csp = [`(could not read the page's CSP violations: ${e.message})`];
+    }
     return [...bt.consoleErrors, ...bt.pageErrors, ...csp.map((v) => `CSP violation: ${v}`)];
   };
   bt.close = () => context.close();
@@ -488,8 +501,8 @@ export function pageTest(getStack, fn, { allow = [], viewport } = {}) {
       } catch (e) {
         let where = '';
         try {
-          const info = await page.evaluate(() => ({ url: location.href,
-            text: document.body ? document.body.innerText : '' }));
+          const info = await withTimeout(page.evaluate(() => ({ url: location.href,
+            text: document.body ? document.body.innerText : '' })), 2000);
           where = `\n  page: ${info.url.replace(/^https?:\/\/[^/]+/, '')}\n  text: ` +
             tail(info.text.replace(/\s+/g, ' '), 1500);
         } catch { /* page gone */ }
