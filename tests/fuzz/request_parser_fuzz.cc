@@ -1,6 +1,10 @@
 // libFuzzer target for the HTTP/1.1 request parser: no input may crash it, break its invariants,
 // or be framed differently when the same bytes arrive in other pieces (whole, split in two at a
-// point the first byte picks, and byte by byte for short inputs).
+// point the first byte picks, and byte by byte for short inputs). Each request it frames then
+// goes through the conditional GET (core/http/conditional.h) with its own If-None-Match
+// headers, whose answer must agree with a plain reference reading of the tag list.
+#include <strings.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -9,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/http/conditional.h"
 #include "core/http/request_parser.h"
 
 namespace {
@@ -33,6 +38,51 @@ ParseLimits smallLimits() {
   limits.maxHeaderCount = 8;
   limits.maxBodyBytes = 256;
   return limits;
+}
+
+// The reference: split at commas, trim blanks, drop a W/ prefix, compare; `*` matches anything.
+bool referenceHolds(std::string_view list, std::string_view tag) {
+  size_t start = 0;
+  while (start <= list.size()) {
+    size_t comma = list.find(',', start);
+    if (comma == std::string_view::npos) comma = list.size();
+    std::string_view item = list.substr(start, comma - start);
+    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+    if (item == "*") return true;
+    if (item.size() >= 2 && item.substr(0, 2) == "W/") item.remove_prefix(2);
+    if (!item.empty() && item == tag) return true;
+    start = comma + 1;
+  }
+  return false;
+}
+
+// A 200 answer to this request through applyConditional: a 304 exactly when one of its
+// If-None-Match values holds the body's tag, with no body and the tag kept.
+void checkConditional(const ParsedRequest& parsed) {
+  dispatch::http::Request req;
+  req.method = "GET";
+  bool holds = false;
+  dispatch::http::Response resp;
+  resp.body = parsed.body.empty() ? std::string("{}") : parsed.body;
+  const std::string tag = dispatch::http::etagFor(resp.body);
+  bool first = true;
+  for (const auto& [name, value] : parsed.headers) {
+    req.headers.emplace_back(name, value);
+    if (first && name.size() == 13 && strncasecmp(name.c_str(), "if-none-match", 13) == 0) {
+      holds = referenceHolds(value, tag);  // Request::header reads the first one
+      first = false;
+    }
+    check(dispatch::http::noneMatchHolds(value + ", " + tag, tag), "own tag appended not held");
+    check(dispatch::http::noneMatchHolds(value, tag) == referenceHolds(value, tag),
+          "noneMatchHolds differs from the reference");
+  }
+  if (!first) {
+    dispatch::http::applyConditional(req, resp);
+    check(resp.status == (holds ? 304 : 200), "304 iff the tag is held");
+    check(resp.body.empty() == holds, "a 304 has no body, a 200 its own");
+    check(!resp.headers.empty() && resp.headers.back().second == tag, "ETag missing");
+  }
 }
 
 std::string describe(const ParsedRequest& r) {
@@ -76,6 +126,7 @@ std::vector<std::string> feed(std::string_view bytes, const std::vector<size_t>&
         check(!req.method.empty() && !req.target.empty() && req.target[0] == '/', "bad request");
         check(req.versionMinor == 0 || req.versionMinor == 1, "bad version");
         check(!parser.inRequest() && !parser.headersDone(), "take() did not reset");
+        checkConditional(req);
         events.push_back(describe(req));
         continue;
       }
