@@ -33,14 +33,18 @@ bool noneMatchHolds(std::string_view ifNoneMatch, std::string_view etag) {
 }
 
 void applyConditional(const Request& req, Response& resp) {
-  if ((req.method != "GET" && req.method != "HEAD") || resp.status != 200) return;
+  applyConditional(req.method, req.header("If-None-Match"), resp);
+}
+
+void applyConditional(std::string_view method, const std::optional<std::string>& ifNoneMatch,
+                      Response& resp) {
+  if ((method != "GET" && method != "HEAD") || resp.status != 200) return;
   std::string etag = etagFor(resp.body);
   const bool hasCacheControl =
       std::any_of(resp.headers.begin(), resp.headers.end(),
                   [](const auto& h) { return h.first == "Cache-Control"; });
   if (!hasCacheControl) resp.headers.emplace_back("Cache-Control", "no-store");
-  auto inm = req.header("If-None-Match");
-  if (inm && noneMatchHolds(*inm, etag)) {
+  if (ifNoneMatch && noneMatchHolds(*ifNoneMatch, etag)) {
     resp.status = 304;
     resp.body.clear();
     resp.contentType.clear();

@@ -3,6 +3,7 @@
 // wire a header, not the whole list again.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -21,5 +22,8 @@ bool noneMatchHolds(std::string_view ifNoneMatch, std::string_view etag);
 // set its own: API answers are a caller's private data), and turns the answer into a bodiless
 // 304 when the request's If-None-Match holds it. Other requests and statuses pass unchanged.
 void applyConditional(const Request& req, Response& resp);
+// The same from the two things it reads: for a reply sent after the request is gone.
+void applyConditional(std::string_view method, const std::optional<std::string>& ifNoneMatch,
+                      Response& resp);
 
 }  // namespace dispatch::http

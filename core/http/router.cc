@@ -77,14 +77,11 @@ void Router::dispatch(Request& req, Reply reply) const {
     if (r.method == req.method || (req.method == "HEAD" && r.method == "GET")) {
       req.params = std::move(params);
       if (req.method == "GET" || req.method == "HEAD") {
-        // Every GET gets its ETag and may become a 304 (conditional.h). Only the header it
-        // needs is copied: an async handler's reply may outlive the request.
+        // Every GET gets its ETag and may become a 304 (conditional.h). Only what that reads
+        // is copied: an async handler's reply may outlive the request.
         reply = [inm = req.header("If-None-Match"), method = req.method,
                  reply = std::move(reply)](Response resp) {
-          Request cond;
-          cond.method = method;
-          if (inm) cond.headers.emplace_back("If-None-Match", *inm);
-          applyConditional(cond, resp);
+          applyConditional(method, inm, resp);
           reply(std::move(resp));
         };
       }
